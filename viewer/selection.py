@@ -1,0 +1,263 @@
+"""From a click in the 3D view to a landmark id, and from a selection to what the view shows.
+
+Everything here is plain Python over names and numpy arrays, so tests drive it without a
+browser.  Actor names are the scene's mesh names (``gmed_middle_right``, ``pelvis``...) and
+landmark markers ``lm:<landmark id>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+
+from meshes.landmarks import BY_ID, FIBRE_GROUPS
+
+LANDMARK_PREFIX = "lm:"
+
+#: Default snap radius (mm): a click this close to a landmark selects it.
+SNAP_MM = 15.0
+
+#: Structure id of each scene mesh, side suffix removed.  Bones map to None: a click on bare
+#: bone only selects something when it lands near a landmark.
+_ACTOR_STRUCTURES: dict[str, str | None] = {
+    "pelvis": None,
+    "hip_bone_right": None,
+    "hip_bone_left": None,
+    "femur": None,
+    "sacrum": "sacrum",
+    "gmed_anterior": "gmed_anterior",
+    "gmed_middle": "gmed_middle",
+    "gmed_posterior": "gmed_posterior",
+    "gmin": "gmin",
+    "gmax": "gmax",
+    "superior_gluteal_nerve": "superior_gluteal_nerve",
+    "superior_gluteal_artery": "superior_gluteal_artery",
+    "safe_zone": "safe_zone",
+}
+
+#: Layer of each structure/landmark id (layer names as in ``viewer.state.LAYERS``).
+_STRUCTURE_LAYER: dict[str, str] = {
+    "gmed_anterior": "gmed_anterior",
+    "gmed_middle": "gmed_middle",
+    "gmed_posterior": "gmed_posterior",
+    "gmin": "gmin",
+    "gmax": "gmax",
+    "superior_gluteal_nerve": "nerve",
+    "superior_gluteal_artery": "artery",
+    "safe_zone": "safe_zone",
+}
+
+
+def strip_side(actor: str) -> str:
+    """``gmed_middle_right`` -> ``gmed_middle``; names without a side come back unchanged."""
+    for suffix in ("_right", "_left"):
+        if actor.endswith(suffix):
+            return actor[: -len(suffix)]
+    return actor
+
+
+def structure_of_actor(actor: str) -> str | None:
+    """The structure id a scene mesh stands for, or None for bare bone and unknown meshes."""
+    if actor.startswith(LANDMARK_PREFIX):
+        lid = actor[len(LANDMARK_PREFIX):]
+        return lid if lid in BY_ID else None
+    if actor in _ACTOR_STRUCTURES:
+        return _ACTOR_STRUCTURES[actor]
+    base = strip_side(actor)
+    return _ACTOR_STRUCTURES.get(base)
+
+
+def layer_of_actor(actor: str) -> str | None:
+    """The layer (``viewer.state.LAYERS``) a scene mesh belongs to."""
+    if actor.startswith(LANDMARK_PREFIX):
+        return "landmarks"
+    base = strip_side(actor)
+    if base in ("pelvis", "sacrum", "femur", "hip_bone"):
+        return "bones"
+    return _STRUCTURE_LAYER.get(base)
+
+
+def layer_of_landmark(landmark_id: str) -> str:
+    """The layer whose visibility makes a landmark clickable: its own mesh for a structure,
+    the bones for a bony landmark (attachments included)."""
+    return _STRUCTURE_LAYER.get(landmark_id, "bones")
+
+
+def resolve_pick(
+    picked: Mapping | None,
+    landmarks: Mapping[str, np.ndarray],
+    visible_layers: Iterable[str],
+    snap_mm: float = SNAP_MM,
+    see_through: Iterable[str] = (),
+) -> str | None:
+    """The landmark id a click selects, or None.
+
+    ``picked`` is what the view reports for a click: ``{"actor": name, "position": xyz}``.
+    ``landmarks`` maps id -> xyz at the current posture (``HipModel.landmarks()``).
+    ``visible_layers`` are the layers on screen; a hit on a mesh of a hidden layer is ignored.
+
+    In order:
+
+    1. a direct hit on a landmark marker ``lm:<id>`` selects that landmark;
+    2. a hit on a structure mesh (``gmed_middle_right``) selects its structure
+       (``gmed_middle``);
+    3. any other hit (bare bone, or a mesh that names no structure) within ``snap_mm`` of a
+       visible landmark selects the nearest one;
+    4. else nothing.
+
+    ``see_through`` names faded layers (a semi-transparent muscle) that the reader looks
+    through: a hit on one of their meshes first snaps to a nearby landmark beneath, and only
+    selects the faded structure itself when no landmark is near.
+    """
+    if not picked:
+        return None
+    actor = picked.get("actor")
+    if not isinstance(actor, str) or not actor:
+        return None
+    visible = set(visible_layers)
+
+    if actor.startswith(LANDMARK_PREFIX):
+        lid = actor[len(LANDMARK_PREFIX):]
+        return lid if lid in BY_ID else None
+
+    layer = layer_of_actor(actor)
+    if layer is not None and layer not in visible:
+        return None
+    structure = structure_of_actor(actor)
+    if structure is not None and structure in BY_ID:
+        if layer in set(see_through):
+            beneath = nearest_landmark(
+                picked.get("position"), {k: v for k, v in landmarks.items() if k != structure}, visible, snap_mm
+            )
+            if beneath is not None:
+                return beneath
+        return structure
+
+    return nearest_landmark(picked.get("position"), landmarks, visible, snap_mm)
+
+
+def nearest_landmark(
+    position, landmarks: Mapping[str, np.ndarray], visible_layers: Iterable[str], snap_mm: float = SNAP_MM
+) -> str | None:
+    """The landmark nearest ``position`` among those whose layer is visible, if it lies
+    within ``snap_mm``; else None."""
+    try:
+        p = np.asarray(position, dtype=float).reshape(3)
+    except (TypeError, ValueError):
+        return None
+    if not np.all(np.isfinite(p)):
+        return None
+    visible = set(visible_layers)
+    best, best_d = None, float(snap_mm)
+    for lid, xyz in landmarks.items():
+        if lid not in BY_ID or layer_of_landmark(lid) not in visible:
+            continue
+        d = float(np.linalg.norm(np.asarray(xyz, dtype=float).reshape(3) - p))
+        if d <= best_d:
+            best, best_d = lid, d
+    return best
+
+
+# ---------------------------------------------------------------------------------------
+# What a selection shows
+
+_GMED_GROUP_ACTORS = tuple(f"gmed_{g}_right" for g in FIBRE_GROUPS)
+
+#: Scene meshes highlighted for a selection (landmark markers are added by :func:`highlight_for`).
+_HIGHLIGHT: dict[str, tuple[str, ...]] = {
+    "gmed_anterior": ("gmed_anterior_right",),
+    "gmed_middle": ("gmed_middle_right",),
+    "gmed_posterior": ("gmed_posterior_right",),
+    "gmed_origin": _GMED_GROUP_ACTORS,
+    "gmed_insertion": _GMED_GROUP_ACTORS,
+    "gmin": ("gmin_right",),
+    "gmax": ("gmax_right",),
+    "superior_gluteal_nerve": ("superior_gluteal_nerve_right",),
+    "superior_gluteal_artery": ("superior_gluteal_artery_right",),
+    "safe_zone": ("safe_zone_right",),
+    "sacrum": ("sacrum",),
+}
+
+#: Layers shown when a selection is isolated.
+_ISOLATE_LAYERS: dict[str, tuple[str, ...]] = {
+    "gmed_anterior": ("bones", "gmed_anterior"),
+    "gmed_middle": ("bones", "gmed_middle"),
+    "gmed_posterior": ("bones", "gmed_posterior"),
+    "gmed_origin": ("bones", "gmed_anterior", "gmed_middle", "gmed_posterior", "landmarks"),
+    "gmed_insertion": ("bones", "gmed_anterior", "gmed_middle", "gmed_posterior", "landmarks"),
+    "gmin": ("bones", "gmin"),
+    "gmax": ("bones", "gmax"),
+    "superior_gluteal_nerve": ("bones", "nerve", "safe_zone"),
+    "superior_gluteal_artery": ("bones", "artery"),
+    "safe_zone": ("bones", "nerve", "safe_zone"),
+}
+
+
+def highlight_for(selection: str | None) -> list[str]:
+    """Scene meshes (and the landmark marker) to highlight for a selection."""
+    if not selection:
+        return []
+    actors = list(_HIGHLIGHT.get(selection, ()))
+    if selection in BY_ID:
+        actors.append(LANDMARK_PREFIX + selection)
+    return actors
+
+
+def isolate_layers(selection: str | None) -> tuple[str, ...] | None:
+    """The layers to keep when the selection is isolated; None means keep all (no selection
+    or a topic without a mesh).  A bony landmark keeps the bones and the markers."""
+    if not selection:
+        return None
+    if selection in _ISOLATE_LAYERS:
+        return _ISOLATE_LAYERS[selection]
+    if selection in BY_ID:
+        return ("bones", "landmarks")
+    return None
+
+
+def footprint_muscle(selection: str | None) -> str | None:
+    """The muscle whose bony attachments (origin and insertion footprints) a selection shows."""
+    if not selection:
+        return None
+    if selection.startswith("gmed") or selection in (
+        "lateral_facet",
+        "superoposterior_facet",
+        "anterior_gluteal_line",
+        "posterior_gluteal_line",
+    ):
+        return "gmed"
+    if selection in ("gmin", "anterior_facet", "inferior_gluteal_line"):
+        return "gmin"
+    if selection == "gmax":
+        return "gmax"
+    return None
+
+
+def footprints_for(selection: str | None, footprints: Mapping[str, object]) -> dict[str, object]:
+    """The attachment footprints (name -> (N, 3) polyline) drawn for a selection.
+
+    ``footprints`` is everything the model offers (``HipModel.footprints()``); the names of a
+    muscle's footprints start with the muscle's id (``gmed_origin``, ``gmed_lateral_facet``,
+    ``gmin_insertion``...).  A fibre group shows its own footprints when the model has them
+    (``gmed_middle_origin``), else those of the whole muscle.
+    """
+    muscle = footprint_muscle(selection)
+    if muscle is None:
+        return {}
+    if selection and selection.startswith("gmed_") and strip_side(selection).split("_")[1] in FIBRE_GROUPS:
+        own = {k: v for k, v in footprints.items() if k.startswith(selection)}
+        if own:
+            return own
+    out = {}
+    for name, line in footprints.items():
+        if not name.startswith(muscle):
+            continue
+        rest = name[len(muscle):]
+        # gmed_middle_origin belongs to a fibre group; keep whole-muscle footprints only.
+        if muscle == "gmed" and any(rest.startswith(f"_{g}") for g in FIBRE_GROUPS):
+            continue
+        out[name] = line
+    if not out and muscle == "gmed":
+        out = {k: v for k, v in footprints.items() if k.startswith("gmed")}
+    return out

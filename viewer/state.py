@@ -1,0 +1,373 @@
+"""The state of one viewer session, and its share-link form.
+
+Everything a reader can change that a link should restore lives in :class:`ViewState`:
+camera, posture, selection, reading level and layers.  :func:`parse_query` turns the query
+parameters of a URL into a state plus a list of short notices (one per value it had to
+ignore); :func:`to_query` is its inverse.  Both are pure: no Panel, no browser.
+
+Query parameters (all optional; defaults are left out of a link):
+
+=========  ===============================================  ===========================
+key        meaning                                          example
+=========  ===============================================  ===========================
+``sel``    selected structure or landmark id                ``gmed_middle``
+``level``  reading level: lay, student, clinician           ``clinician``
+``flex``   hip flexion, degrees (-30..120)                  ``40``
+``add``    hip adduction, degrees (-45..30; - is abduction) ``-10``
+``rot``    hip internal rotation, degrees (-45..45)         ``15``
+``view``   camera preset                                    ``posterior``
+``cam``    exact camera: position, focal point, view up     ``300,0,0,0,0,0,0,1,0``
+``hide``   hidden layers, comma separated                   ``gmax,nerve``
+``op``     layer opacities, ``layer:value`` pairs           ``gmax:0.3,bones:0.8``
+``colour`` colour the gluteus medius by fibre group (1/0)   ``0``
+``iso``    isolate the selection (1/0)                      ``1``
+=========  ===============================================  ===========================
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
+
+from meshes.frame import POSTURE_RANGES
+
+LEVELS: tuple[str, ...] = ("lay", "student", "clinician")
+DEFAULT_LEVEL = "student"
+
+#: Layers a reader can show, hide and fade (names shared with ``viewer.scene.LAYERS``).
+LAYERS: tuple[str, ...] = (
+    "bones",
+    "gmed_anterior",
+    "gmed_middle",
+    "gmed_posterior",
+    "gmin",
+    "gmax",
+    "nerve",
+    "artery",
+    "safe_zone",
+    "landmarks",
+)
+
+LAYER_LABELS: dict[str, str] = {
+    "bones": "Bones",
+    "gmed_anterior": "Gluteus medius, anterior fibres",
+    "gmed_middle": "Gluteus medius, middle fibres",
+    "gmed_posterior": "Gluteus medius, posterior fibres",
+    "gmin": "Gluteus minimus",
+    "gmax": "Gluteus maximus",
+    "nerve": "Superior gluteal nerve",
+    "artery": "Superior gluteal artery",
+    "safe_zone": "Nerve safe-zone band",
+    "landmarks": "Landmark markers",
+}
+
+#: Opacity of each layer when nothing says otherwise (the scene's own palette,
+#: ``viewer.scene.STYLES``).  Gluteus maximus starts faint so the medius beneath it stays
+#: visible from the side.
+DEFAULT_OPACITY: dict[str, float] = {
+    "bones": 1.0,
+    "gmed_anterior": 0.75,
+    "gmed_middle": 0.75,
+    "gmed_posterior": 0.75,
+    "gmin": 0.55,
+    "gmax": 0.22,
+    "nerve": 1.0,
+    "artery": 1.0,
+    "safe_zone": 0.35,
+    "landmarks": 1.0,
+}
+
+DEFAULT_HIDDEN: frozenset[str] = frozenset()
+
+CAMERA_PRESETS: tuple[str, ...] = ("lateral", "anterior", "posterior", "superior", "reset")
+DEFAULT_VIEW = "lateral"
+
+#: Query key of each posture angle.
+POSTURE_KEYS: dict[str, str] = {"flexion": "flex", "adduction": "add", "rotation": "rot"}
+
+_BOOL_TRUE = {"1", "true", "yes", "on"}
+_BOOL_FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Camera:
+    """An exact camera: where it stands, what it looks at, which way is up (pelvis frame, mm)."""
+
+    position: tuple[float, float, float]
+    focal_point: tuple[float, float, float]
+    view_up: tuple[float, float, float]
+
+    def as_dict(self) -> dict:
+        """The camera as the scene names it (``viewer.scene.frame_camera``)."""
+        return {
+            "position": list(self.position),
+            "focal_point": list(self.focal_point),
+            "view_up": list(self.view_up),
+        }
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """Everything a share link restores."""
+
+    flexion: float = 0.0
+    adduction: float = 0.0
+    rotation: float = 0.0
+    selection: str | None = None
+    level: str = DEFAULT_LEVEL
+    view: str = DEFAULT_VIEW
+    camera: Camera | None = None
+    hidden: frozenset[str] = DEFAULT_HIDDEN
+    opacity: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_OPACITY))
+    colour_by_group: bool = True
+    isolate: bool = False
+
+    def posture(self) -> dict[str, float]:
+        return {"flexion": self.flexion, "adduction": self.adduction, "rotation": self.rotation}
+
+    def visibility(self) -> dict[str, bool]:
+        return {layer: layer not in self.hidden for layer in LAYERS}
+
+    def with_changes(self, **changes) -> ViewState:
+        return replace(self, **changes)
+
+
+# ---------------------------------------------------------------------------------------
+# Parsing
+
+
+def _first(value) -> str | None:
+    """One query value as text: Panel gives str, bokeh's session args give lists of bytes."""
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return None
+        value = value[0]
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if value is None:
+        return None
+    return str(value).strip()
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _parse_float(text: str) -> float | None:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _parse_bool(text: str) -> bool | None:
+    low = text.lower()
+    if low in _BOOL_TRUE:
+        return True
+    if low in _BOOL_FALSE:
+        return False
+    return None
+
+
+def parse_camera(text: str) -> Camera | None:
+    """Nine finite numbers (position, focal point, view up), with a non-zero view direction
+    and a view-up vector that is not parallel to it; else None."""
+    parts = text.split(",")
+    if len(parts) != 9:
+        return None
+    values = [_parse_float(p) for p in parts]
+    if any(v is None for v in values):
+        return None
+    pos, foc, up = values[0:3], values[3:6], values[6:9]
+    d = [p - f for p, f in zip(pos, foc)]
+    norm_d = math.sqrt(sum(c * c for c in d))
+    norm_up = math.sqrt(sum(c * c for c in up))
+    if norm_d < 1e-6 or norm_up < 1e-6:
+        return None
+    cross = (d[1] * up[2] - d[2] * up[1], d[2] * up[0] - d[0] * up[2], d[0] * up[1] - d[1] * up[0])
+    if math.sqrt(sum(c * c for c in cross)) < 1e-6 * norm_d * norm_up:
+        return None
+    return Camera(tuple(pos), tuple(foc), tuple(up))
+
+
+def parse_query(
+    query: Mapping[str, object], known_ids: Iterable[str] = (), base: ViewState | None = None
+) -> tuple[ViewState, list[str]]:
+    """Read a view state from URL query parameters.
+
+    ``query`` maps key to value (a string, or a list of str/bytes as bokeh's
+    ``session_context.request.arguments`` gives them).  ``known_ids`` are the ids a selection
+    may name.  Every value that is malformed, unknown or out of range is left at its default
+    (posture values out of range are clamped to the range) and explained in one short notice.
+    Unknown keys are ignored silently: other tools add their own parameters to links.
+    """
+    state = base if base is not None else ViewState()
+    known = set(known_ids)
+    notices: list[str] = []
+    changes: dict[str, object] = {}
+
+    def get(key: str) -> str | None:
+        if key not in query:
+            return None
+        return _first(query[key])
+
+    for name, key in POSTURE_KEYS.items():
+        text = get(key)
+        if text is None or text == "":
+            continue
+        value = _parse_float(text)
+        if value is None:
+            notices.append(f"Ignored {name} '{_short(text)}': not a number of degrees.")
+            continue
+        lo, hi = POSTURE_RANGES[name]
+        if not lo <= value <= hi:
+            clamped = min(max(value, lo), hi)
+            notices.append(f"{name.capitalize()} {value:g}° is outside {lo:g}..{hi:g}°; shown at {clamped:g}°.")
+            value = clamped
+        changes[name] = value
+
+    text = get("sel")
+    if text:
+        if text in known:
+            changes["selection"] = text
+        else:
+            notices.append(f"Ignored selection '{_short(text)}': no such structure.")
+
+    text = get("level")
+    if text:
+        if text.lower() in LEVELS:
+            changes["level"] = text.lower()
+        else:
+            notices.append(f"Ignored reading level '{_short(text)}': use lay, student or clinician.")
+
+    text = get("view")
+    if text:
+        if text.lower() in CAMERA_PRESETS:
+            changes["view"] = text.lower()
+        else:
+            notices.append(f"Ignored view '{_short(text)}': not a camera preset.")
+
+    text = get("cam")
+    if text:
+        camera = parse_camera(text)
+        if camera is None:
+            notices.append("Ignored the camera in the link: it needs nine numbers.")
+        else:
+            changes["camera"] = camera
+
+    text = get("hide")
+    if text is not None:
+        hidden = set()
+        bad = []
+        for item in filter(None, (p.strip() for p in text.split(","))):
+            (hidden.add(item) if item in LAYERS else bad.append(item))
+        if bad:
+            notices.append(f"Ignored unknown layer(s): {_short(', '.join(bad))}.")
+        changes["hidden"] = frozenset(hidden)
+
+    text = get("op")
+    if text:
+        opacity = dict(state.opacity)
+        bad = []
+        for item in filter(None, (p.strip() for p in text.split(","))):
+            layer, sep, raw = item.partition(":")
+            value = _parse_float(raw) if sep else None
+            if layer not in LAYERS or value is None or not 0.0 <= value <= 1.0:
+                bad.append(item)
+                continue
+            opacity[layer] = value
+        if bad:
+            notices.append(f"Ignored opacity value(s): {_short(', '.join(bad))}.")
+        changes["opacity"] = opacity
+
+    for key, attr, label in (("colour", "colour_by_group", "colour by fibre group"), ("iso", "isolate", "isolate")):
+        text = get(key)
+        if text:
+            flag = _parse_bool(text)
+            if flag is None:
+                notices.append(f"Ignored {label} '{_short(text)}': use 1 or 0.")
+            else:
+                changes[attr] = flag
+
+    return replace(state, **changes), notices
+
+
+# ---------------------------------------------------------------------------------------
+# Serialising
+
+
+def _num(value: float) -> str:
+    """Shortest clean text of a number: whole degrees stay whole, others keep 0.1 precision."""
+    rounded = round(float(value), 1)
+    if rounded == int(rounded):
+        return str(int(rounded))
+    return f"{rounded:.1f}"
+
+
+def _cam_num(value: float) -> str:
+    rounded = round(float(value), 2)
+    text = f"{rounded:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def to_query(state: ViewState) -> dict[str, str]:
+    """The query parameters of a link that restores ``state`` (defaults left out)."""
+    default = ViewState()
+    out: dict[str, str] = {}
+    if state.selection:
+        out["sel"] = state.selection
+    if state.level != default.level:
+        out["level"] = state.level
+    for name, key in POSTURE_KEYS.items():
+        value = getattr(state, name)
+        if round(value, 1) != 0:
+            out[key] = _num(value)
+    if state.view != default.view:
+        out["view"] = state.view
+    if state.camera is not None:
+        c = state.camera
+        out["cam"] = ",".join(_cam_num(v) for v in (*c.position, *c.focal_point, *c.view_up))
+    if set(state.hidden) != set(default.hidden):
+        out["hide"] = ",".join(layer for layer in LAYERS if layer in state.hidden)
+    changed = [
+        f"{layer}:{_num_op(state.opacity[layer])}"
+        for layer in LAYERS
+        if layer in state.opacity and abs(state.opacity[layer] - DEFAULT_OPACITY[layer]) > 1e-3
+    ]
+    if changed:
+        out["op"] = ",".join(changed)
+    if state.colour_by_group != default.colour_by_group:
+        out["colour"] = "1" if state.colour_by_group else "0"
+    if state.isolate != default.isolate:
+        out["iso"] = "1" if state.isolate else "0"
+    return out
+
+
+def _num_op(value: float) -> str:
+    return f"{round(float(value), 2):.2f}".rstrip("0").rstrip(".") or "0"
+
+
+def to_search(state: ViewState) -> str:
+    """The ``?a=b&c=d`` part of a share link (empty for the default view)."""
+    query = to_query(state)
+    return "?" + urlencode(query, safe=",:") if query else ""
+
+
+def camera_from_dict(camera: Mapping | None) -> Camera | None:
+    """A :class:`Camera` from a camera dict, named as the scene names it (``position``,
+    ``focal_point``, ``view_up``) or as vtk.js does (``focalPoint``, ``viewUp``)."""
+    if not camera:
+        return None
+    try:
+        focal = camera["focal_point"] if "focal_point" in camera else camera["focalPoint"]
+        up = camera["view_up"] if "view_up" in camera else camera["viewUp"]
+        text = ",".join(str(float(v)) for vec in (camera["position"], focal, up) for v in vec)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return parse_camera(text)

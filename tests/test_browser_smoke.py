@@ -1,0 +1,66 @@
+"""The viewer opens in a real browser, draws the model, and needs nothing from the internet."""
+
+from urllib.parse import urlsplit
+
+from tests.conftest import (
+    LOCAL_HOSTS,
+    canvas_nonblank_fraction,
+    new_guarded_page,
+    save_shot,
+    scene_png,
+    wait_for_scene,
+)
+
+
+def test_page_loads_and_draws_the_model(page, viewer_url, page_guard):
+    response = page.goto(viewer_url, wait_until="load")
+    assert response is not None and response.ok, f"the page answered {response and response.status}"
+
+    png = wait_for_scene(page)
+    fraction = canvas_nonblank_fraction(png)
+    assert fraction > 0.02, f"the 3D view is blank ({fraction:.4f} of pixels drawn)"
+    save_shot(page, "smoke-viewer")
+
+    # Still drawn a moment later (not a first frame that then goes blank).
+    page.wait_for_timeout(1000)
+    assert canvas_nonblank_fraction(scene_png(page)) > 0.02
+    assert not page_guard.problems()
+
+
+def test_page_asks_for_nothing_beyond_this_machine(page, viewer_url, page_guard):
+    page.goto(viewer_url, wait_until="networkidle")
+    wait_for_scene(page)
+    page.wait_for_timeout(1000)
+
+    assert page_guard.requests, "the browser made no request at all"
+    hosts = {urlsplit(url).hostname for url in page_guard.requests if urlsplit(url).hostname}
+    assert hosts <= LOCAL_HOSTS, f"requests left the machine: {page_guard.offhost_requests}"
+    assert page_guard.offhost_requests == []
+
+    # Nothing remote is even named as a script, stylesheet or font in the page.
+    remote = page.evaluate(
+        """() => {
+            const urls = [];
+            const walk = (root) => {
+                root.querySelectorAll('script[src], link[href], img[src], iframe[src]').forEach(
+                    (el) => urls.push(el.src || el.href));
+                root.querySelectorAll('*').forEach((el) => { if (el.shadowRoot) walk(el.shadowRoot); });
+            };
+            walk(document);
+            return urls.filter((u) => /^(https?:)?\\/\\//.test(u) && !/^https?:\\/\\/(127\\.0\\.0\\.1|localhost)[:/]/.test(u));
+        }"""
+    )
+    assert remote == [], f"the page names remote resources: {remote}"
+
+
+def test_two_visitors_at_once_both_see_the_model(browser, viewer_url, page_guard):
+    """Two students open the same URL at the same time; both see the model."""
+    pages = [new_guarded_page(browser, page_guard, {"width": 1024, "height": 700}) for _ in range(2)]
+    try:
+        for p in pages:
+            p.goto(viewer_url, wait_until="load")
+        for p in pages:
+            assert canvas_nonblank_fraction(wait_for_scene(p)) > 0.02
+    finally:
+        for p in pages:
+            p.context.close()

@@ -1,0 +1,7 @@
+"""``python -m viewer``: the same as the ``hip-viewer`` command."""
+
+import sys
+
+from viewer.cli import main
+
+sys.exit(main())

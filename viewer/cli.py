@@ -1,0 +1,178 @@
+"""The ``hip-viewer`` command.
+
+``hip-viewer`` alone serves the viewer and prints its URL; ``hip-viewer measure`` prints the
+measurements at one posture; ``hip-viewer check-content PATH`` checks a content pack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+PROG = "hip-viewer"
+
+DESCRIPTION = (
+    "Interactive 3D model of the hip around the gluteus medius muscle. "
+    "Without a subcommand, serves the viewer in the browser and prints its URL."
+)
+
+USAGE = """%(prog)s [--host HOST] [--port PORT] [--no-browser] [--content DIR]
+       %(prog)s measure [--flexion DEG] [--adduction DEG] [--rotation DEG] [--side {right,left}] [--json]
+       %(prog)s check-content PATH"""
+
+EPILOG = """examples:
+  hip-viewer                          serve on http://127.0.0.1:5006/ and open a browser tab
+  hip-viewer --host 0.0.0.0           serve to the classroom network
+  hip-viewer --content my-pack        add a content pack over the built-in one
+  hip-viewer measure --flexion 30 --json
+  hip-viewer check-content my-pack
+"""
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port {value} is outside 0-65535")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``hip-viewer`` and its subcommands."""
+    parser = argparse.ArgumentParser(
+        prog=PROG, description=DESCRIPTION, epilog=EPILOG, usage=USAGE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1, this machine only; "
+                             "0.0.0.0 serves every network interface)")
+    parser.add_argument("--port", type=_port, default=5006,
+                        help="port to listen on (default 5006; 0 picks a free port)")
+    parser.add_argument("--no-browser", action="store_true",
+                        help="do not open a browser tab")
+    parser.add_argument("--content", metavar="DIR", action="append", default=[],
+                        help="a content pack directory laid over the built-in one "
+                             "(may be given more than once; later ones win)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    measure = sub.add_parser(
+        "measure", help="print muscle and bone measurements at one posture",
+        description="Measurements of the model at one hip posture (ISB pelvis frame, mm, degrees).",
+    )
+    measure.add_argument("--flexion", type=float, default=0.0, metavar="DEG",
+                         help="hip flexion in degrees (+ flexion, - extension; default 0)")
+    measure.add_argument("--adduction", type=float, default=0.0, metavar="DEG",
+                         help="hip adduction in degrees (+ adduction, - abduction; default 0)")
+    measure.add_argument("--rotation", type=float, default=0.0, metavar="DEG",
+                         help="hip rotation in degrees (+ internal, - external; default 0)")
+    measure.add_argument("--side", choices=("right", "left"), default="right",
+                         help="which hip (default right)")
+    measure.add_argument("--json", action="store_true",
+                         help="print one JSON document instead of readable text")
+
+    check = sub.add_parser(
+        "check-content", help="check a content pack and report every problem",
+        description="Check a content pack directory (or one YAML file) against the schema.",
+    )
+    check.add_argument("path", metavar="PATH", help="content pack directory or YAML file")
+    return parser
+
+
+def _error(message: str, code: int) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return code
+
+
+def _format_value(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (int, float)) for v in value):
+        return "[" + ", ".join(_format_value(v) for v in value) + "]"
+    return str(value)
+
+
+def format_report(report, indent: int = 0) -> list[str]:
+    """Readable lines for a nested measurement report (floats to 0.1)."""
+    lines: list[str] = []
+    pad = "  " * indent
+    if isinstance(report, dict):
+        for key, value in report.items():
+            if isinstance(value, dict) or (
+                isinstance(value, list) and value and isinstance(value[0], dict)
+            ):
+                lines.append(f"{pad}{key}:")
+                lines.extend(format_report(value, indent + 1))
+            else:
+                lines.append(f"{pad}{key}: {_format_value(value)}")
+    elif isinstance(report, list):
+        for item in report:
+            lines.append(f"{pad}-")
+            lines.extend(format_report(item, indent + 1))
+    else:
+        lines.append(f"{pad}{_format_value(report)}")
+    return lines
+
+
+def run_measure(args) -> int:
+    from meshes import measure
+
+    postures = {"flexion": args.flexion, "adduction": args.adduction, "rotation": args.rotation}
+    for name, value in postures.items():
+        try:
+            measure.check_posture(name, value)
+        except ValueError as exc:
+            return _error(str(exc), 2)
+    report = measure.measure_report(args.flexion, args.adduction, args.rotation, args.side)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print("\n".join(format_report(report)))
+    return 0
+
+
+def run_check_content(args) -> int:
+    from annotations.check import check_content
+
+    code, text = check_content(args.path)
+    if text:
+        print(text)
+    return int(code)
+
+
+def run_serve(args) -> int:
+    from viewer.server import ServeError, serve
+
+    if args.content:
+        import annotations
+
+        try:
+            annotations.load_pack(*args.content)
+        except annotations.ContentError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+    try:
+        serve(host=args.host, port=args.port, content_dirs=tuple(args.content),
+              show=not args.no_browser)
+    except ServeError as exc:
+        return _error(str(exc), 2)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``hip-viewer`` console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    if args.command == "measure":
+        return run_measure(args)
+    if args.command == "check-content":
+        return run_check_content(args)
+    return run_serve(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -41,9 +41,16 @@ def _port(text: str) -> int:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """Reports a bad argument as one line on stderr and exits with code 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``hip-viewer`` and its subcommands."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG, description=DESCRIPTION, epilog=EPILOG, usage=USAGE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -57,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--content", metavar="DIR", action="append", default=[],
                         help="a content pack directory laid over the built-in one "
                              "(may be given more than once; later ones win)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND", prog=PROG)
 
     measure = sub.add_parser(
         "measure", help="print muscle and bone measurements at one posture",

@@ -1,0 +1,200 @@
+"""The ``hip-viewer`` command as a user types it."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+BUILTIN_PACK = ROOT / "annotations" / "content"
+
+
+def hip_viewer_command() -> list[str]:
+    """The installed console script, next to this interpreter."""
+    script = Path(sys.executable).with_name("hip-viewer")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("hip-viewer")
+    assert found, "the hip-viewer console script is not installed (pip install -e .)"
+    return [found]
+
+
+def run(args, *, module=False, timeout=120) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "viewer"] if module else hip_viewer_command()
+    return subprocess.run(
+        [*command, *args], capture_output=True, text=True, timeout=timeout,
+        stdin=subprocess.DEVNULL, cwd=ROOT, env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
+
+
+def one_line_error(result: subprocess.CompletedProcess) -> str:
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert "Traceback" not in result.stderr, result.stderr
+    assert len(lines) == 1, f"expected a one-line error, got:\n{result.stderr}"
+    return lines[0]
+
+
+def has_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+needs_measure = pytest.mark.skipif(
+    not has_module("meshes.measure"), reason="meshes.measure is not part of this tree yet"
+)
+needs_check = pytest.mark.skipif(
+    not has_module("annotations.check"), reason="annotations.check is not part of this tree yet"
+)
+
+
+# --------------------------------------------------------------------------- help and errors
+
+@pytest.mark.parametrize("module", [False, True], ids=["hip-viewer", "python -m viewer"])
+def test_help_lists_options_and_commands(module):
+    result = run(["--help"], module=module)
+    assert result.returncode == 0, result.stderr
+    for word in ("--host", "--port", "--no-browser", "--content", "measure", "check-content"):
+        assert word in result.stdout
+    assert result.stderr == ""
+
+
+def test_measure_help_names_its_options():
+    result = run(["measure", "--help"])
+    assert result.returncode == 0
+    for word in ("--flexion", "--adduction", "--rotation", "--side", "--json"):
+        assert word in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--port", "abc"], ["--port", "abc"]),
+        (["--port", "70000"], ["70000"]),
+        (["--colour=red"], ["--colour"]),
+        (["dance"], ["dance"]),
+        (["measure", "--side", "middle"], ["--side", "middle"]),
+        (["measure", "--flexion", "lots"], ["--flexion", "lots"]),
+        (["check-content"], ["PATH"]),
+    ],
+)
+def test_bad_arguments_give_one_line_and_exit_code_2(args, words):
+    result = run(args)
+    assert result.returncode == 2
+    line = one_line_error(result)
+    for word in words:
+        assert word in line
+    assert result.stdout == ""
+
+
+def test_busy_port_is_one_line_naming_the_port():
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        result = run(["--port", str(port), "--no-browser"])
+    assert result.returncode == 2
+    line = one_line_error(result)
+    assert str(port) in line
+    assert "in use" in line
+
+
+# --------------------------------------------------------------------------- serving
+
+def test_served_page_answers_at_the_printed_url(viewer_server):
+    assert viewer_server.url.startswith("http://127.0.0.1:")
+    with urllib.request.urlopen(viewer_server.url, timeout=60) as response:
+        assert response.status == 200
+        html = response.read().decode("utf-8", "replace")
+    assert "<html" in html.lower()
+    assert viewer_server.proc.poll() is None, "the server stopped after one page"
+
+
+def test_server_prints_its_url_once(viewer_server):
+    urls = [line for line in viewer_server.lines if "http://" in line]
+    assert len(urls) == 1, viewer_server.output
+
+
+# --------------------------------------------------------------------------- measure
+
+@needs_measure
+def test_measure_json_is_one_json_document():
+    result = run(["measure", "--flexion", "30", "--adduction", "-10", "--rotation", "5", "--json"])
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    for key in ("units", "frame", "posture", "landmarks", "femur", "pelvis", "fibre_groups", "meshes"):
+        assert key in report, f"measure --json lacks {key!r}"
+    assert "mm" in json.dumps(report["units"])
+
+
+@needs_measure
+def test_measure_json_reports_the_posture_asked_for():
+    report = json.loads(run(["measure", "--flexion", "45", "--side", "left", "--json"]).stdout)
+    posture = report["posture"]
+    assert posture["flexion"] == pytest.approx(45)
+    assert posture["adduction"] == pytest.approx(0)
+    assert posture.get("side", "left") == "left"
+
+
+@needs_measure
+def test_measure_default_output_is_readable_text():
+    result = run(["measure"])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    assert not result.stdout.lstrip().startswith("{")
+
+
+@needs_measure
+@pytest.mark.parametrize(
+    "args, name",
+    [
+        (["--flexion", "500"], "flexion"),
+        (["--adduction", "-90"], "adduction"),
+        (["--rotation", "nan"], "rotation"),
+    ],
+)
+def test_measure_rejects_postures_out_of_range(args, name):
+    result = run(["measure", *args, "--json"])
+    assert result.returncode == 2
+    line = one_line_error(result)
+    assert name in line
+    assert result.stdout == ""
+
+
+# --------------------------------------------------------------------------- content
+
+@needs_check
+def test_check_content_passes_the_built_in_pack():
+    result = run(["check-content", str(BUILTIN_PACK)])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@needs_check
+def test_check_content_fails_a_broken_pack(tmp_path):
+    (tmp_path / "broken.yaml").write_text("entries:\n  - id: [unclosed\n")
+    result = run(["check-content", str(tmp_path)])
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "broken.yaml" in result.stdout + result.stderr
+
+
+@needs_check
+def test_serving_a_broken_content_pack_refuses_with_exit_code_1(tmp_path):
+    (tmp_path / "broken.yaml").write_text("entries:\n  - id: [unclosed\n")
+    result = run(["--content", str(tmp_path), "--port", "0", "--no-browser"])
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "broken.yaml" in result.stderr
+    assert "http://" not in result.stdout

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -150,6 +151,14 @@ def run_check_content(args) -> int:
     return int(code)
 
 
+def can_open_browser() -> bool:
+    """False on a Linux machine without a display (over SSH, in a container), where a
+    browser tab cannot open and a text-mode browser would take over the terminal."""
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
 def run_serve(args) -> int:
     from viewer.server import ServeError, serve
 
@@ -163,7 +172,7 @@ def run_serve(args) -> int:
             return 1
     try:
         serve(host=args.host, port=args.port, content_dirs=tuple(args.content),
-              show=not args.no_browser)
+              show=not args.no_browser and can_open_browser())
     except ServeError as exc:
         return _error(str(exc), 2)
     except KeyboardInterrupt:

@@ -1,0 +1,99 @@
+"""Actions of gluteus medius from moment-arm signs; zero crossings over flexion."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pytest
+
+from meshes import actions
+
+
+def linear_arms(flexion: float) -> dict:
+    """Hand-made moment arms (mm) with known crossings: posterior rotation turns internal
+    at 50 deg, anterior flexion arm turns positive at 20 deg."""
+    f = float(flexion)
+    return {
+        "anterior": {"flexion": 0.4 * (f - 20.0), "abduction": 40.0 - 0.3 * f, "internal_rotation": 12.0},
+        "middle": {"flexion": 0.0, "abduction": 50.0 - 0.1 * f, "internal_rotation": 0.1 * f},
+        "posterior": {"flexion": -20.0, "abduction": 30.0, "internal_rotation": -10.0 + 0.2 * f},
+    }
+
+
+# --------------------------------------------------------------- zero crossings
+
+
+def test_zero_crossings_interpolate_linearly():
+    x = [0.0, 10.0, 20.0, 30.0]
+    assert actions.zero_crossings(x, [-1.0, 1.0, 3.0, 5.0]) == [pytest.approx(5.0)]
+    assert actions.zero_crossings(x, [-3.0, 1.0, -1.0, -2.0]) == [pytest.approx(7.5), pytest.approx(15.0)]
+    assert actions.zero_crossings(x, [1.0, 2.0, 3.0, 4.0]) == []
+
+
+def test_zero_crossings_count_an_exact_zero_once_and_ignore_a_touch():
+    x = [0.0, 10.0, 20.0, 30.0]
+    assert actions.zero_crossings(x, [-1.0, 0.0, 1.0, 2.0]) == [10.0]
+    assert actions.zero_crossings(x, [1.0, 0.0, 1.0, 2.0]) == []
+
+
+def test_zero_crossings_are_exact_for_a_sampled_line():
+    x = np.linspace(-30, 120, 16)
+    assert actions.zero_crossings(x, 0.2 * x - 9.4) == [pytest.approx(47.0)]
+
+
+# --------------------------------------------------------------- words
+
+
+def test_action_words_follow_the_signs():
+    assert actions.action_words({"flexion": -20.0, "abduction": 30.0, "internal_rotation": -10.0}) == [
+        "abduction", "extension", "external rotation"]
+    assert actions.action_words({"flexion": 8.0, "abduction": -5.0, "internal_rotation": 40.0}) == [
+        "internal rotation", "flexion", "adduction"]
+
+
+def test_near_zero_moment_arms_say_nothing():
+    assert actions.action_words({"flexion": 1.0, "abduction": 45.0, "internal_rotation": -2.9}) == ["abduction"]
+    assert actions.action_words({"flexion": 1.0, "abduction": 0.5, "internal_rotation": -0.2}) == []
+    assert actions.action_words({"flexion": 4.0, "abduction": 45.0, "internal_rotation": 0.0}, threshold_mm=5) == [
+        "abduction"]
+
+
+def test_curve_sentence_uses_the_computed_crossing():
+    flex = np.arange(-30, 121, 5.0)
+    line = actions.describe_curve("Posterior fibres", "internal_rotation", flex, -9.4 + 0.2 * flex)
+    assert line == "Posterior fibres: external rotation at 0° flexion, internal rotation beyond about 47° flexion"
+    line = actions.describe_curve("Anterior fibres", "internal_rotation", flex, 12 + 0 * flex)
+    assert line == "Anterior fibres: internal rotation at every flexion from -30° to 120°"
+    line = actions.describe_curve("Anterior fibres", "flexion", flex, 2.0 * (flex + 10))
+    assert line == "Anterior fibres: flexion at 0° flexion, extension below about -10° flexion"
+
+
+# --------------------------------------------------------------- curves from a source
+
+
+def test_curves_from_a_moment_arm_function():
+    curves = actions.moment_arm_curves(linear_arms, [0, 30, 60, 90])
+    assert list(curves["flexion"]) == [0, 30, 60, 90]
+    assert np.allclose(curves["posterior"]["internal_rotation"], [-10, -4, 2, 8])
+    # whole muscle: force-weighted mean of the parts
+    w = actions.GMED_MAX_FORCE_N
+    expected = (w["anterior"] * 40 + w["middle"] * 50 + w["posterior"] * 30) / sum(w.values())
+    assert curves["whole"]["abduction"][0] == pytest.approx(expected)
+
+
+def test_crossings_of_a_function_source_refine_to_zero():
+    (c,) = actions.crossing_angles(linear_arms, "posterior", "internal_rotation")
+    assert c == pytest.approx(50.0, abs=0.05)
+    assert actions.crossing_angles(linear_arms, "anterior", "internal_rotation") == []
+
+
+def test_csv_has_one_row_per_angle_and_named_columns():
+    curves = actions.moment_arm_curves(linear_arms, [0, 45, 90])
+    rows = list(csv.reader(io.StringIO(actions.curves_csv(curves))))
+    assert rows[0][0] == "flexion_deg"
+    assert "posterior_internal_rotation_mm" in rows[0] and "whole_abduction_mm" in rows[0]
+    assert len(rows) == 4 and all(len(r) == len(rows[0]) for r in rows)
+    col = rows[0].index("posterior_internal_rotation_mm")
+    assert [float(r[col]) for r in rows[1:]] == [-10.0, -1.0, 8.0]

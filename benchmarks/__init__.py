@@ -1,0 +1,1 @@
+"""Benchmarks of the hip viewer: ``python -m benchmarks.run`` prints them as one Markdown table."""

@@ -1,0 +1,306 @@
+"""The one description of the 3D scene: meshes, colours, opacity, landmark markers, cameras.
+
+Both the browser view (:class:`viewer.sceneview.SceneView`) and off-screen renders
+(:func:`render_png`, used by the README and the tests) are built from the PyVista plotter
+returned by :func:`build_plotter`.  Nothing here imports Panel.
+
+Frame and units: ISB pelvis frame (X anterior, Y superior, Z right), millimetres, degrees.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pyvista as pv
+
+from meshes.landmarks import LANDMARK_IDS
+
+# ---------------------------------------------------------------------------------------
+# Palette
+# ---------------------------------------------------------------------------------------
+
+#: Colours teachers can name.  The three gluteus medius fibre groups differ in hue *and*
+#: lightness (orange light, red mid, plum dark) so that they stay apart for red-green
+#: colour-blind viewers (Okabe & Ito 2008, "Color Universal Design").
+BONE = "#e8dcc4"  # ivory
+GMED_ANTERIOR = "#f39c1f"  # warm orange
+GMED_MIDDLE = "#d7263d"  # red
+GMED_POSTERIOR = "#6a2c79"  # plum
+GMIN = "#f4c7b0"  # pale salmon
+GMAX = "#a9604d"  # brown-red, translucent
+NERVE = "#f7d117"  # yellow
+ARTERY = "#8c0a2a"  # dark crimson
+SAFE_ZONE = "#1a9e77"  # green band, translucent
+LANDMARK = "#1f6fd1"  # blue markers
+
+#: (colour, opacity) per structure, matched by the actor name's prefix (left and right
+#: share a style).  Muscles are semi-transparent so landmarks on the bone show through.
+STYLES: dict[str, tuple[str, float]] = {
+    "pelvis": (BONE, 1.0),
+    "sacrum": (BONE, 1.0),
+    "femur": (BONE, 1.0),
+    "gmed_anterior": (GMED_ANTERIOR, 0.75),
+    "gmed_middle": (GMED_MIDDLE, 0.75),
+    "gmed_posterior": (GMED_POSTERIOR, 0.75),
+    "gmin": (GMIN, 0.55),
+    "gmax": (GMAX, 0.22),
+    "superior_gluteal_nerve": (NERVE, 1.0),
+    "superior_gluteal_artery": (ARTERY, 1.0),
+    "safe_zone": (SAFE_ZONE, 0.35),
+    "lm:": (LANDMARK, 1.0),
+}
+DEFAULT_STYLE = ("#9a9a9a", 1.0)
+
+#: Radius of a landmark marker sphere, mm.
+MARKER_RADIUS = 4.0
+
+#: The scene mesh names of docs/architecture.md, in drawing order.
+MESH_NAMES: tuple[str, ...] = (
+    "pelvis",
+    "sacrum",
+    "femur_right",
+    "femur_left",
+    "gmin_right",
+    "gmin_left",
+    "gmed_anterior_right",
+    "gmed_middle_right",
+    "gmed_posterior_right",
+    "gmed_anterior_left",
+    "gmed_middle_left",
+    "gmed_posterior_left",
+    "gmax_right",
+    "gmax_left",
+    "superior_gluteal_nerve_right",
+    "superior_gluteal_artery_right",
+    "safe_zone_right",
+)
+
+
+def marker_name(landmark_id: str) -> str:
+    """Actor name of a landmark's marker sphere."""
+    return f"lm:{landmark_id}"
+
+
+def landmark_of(actor_name: str) -> str | None:
+    """Landmark id of a marker actor name, or None for any other actor."""
+    return actor_name[3:] if actor_name.startswith("lm:") else None
+
+
+def style_for(name: str) -> tuple[str, float]:
+    """(hex colour, opacity) of an actor, by the longest matching name prefix."""
+    best = None
+    for prefix in STYLES:
+        if name.startswith(prefix) and (best is None or len(prefix) > len(best)):
+            best = prefix
+    return STYLES[best] if best else DEFAULT_STYLE
+
+
+#: Layer name -> actor names, for the layer toggles.
+LAYERS: dict[str, tuple[str, ...]] = {
+    "bones": ("pelvis", "sacrum", "femur_right", "femur_left"),
+    "gmed_anterior": ("gmed_anterior_right", "gmed_anterior_left"),
+    "gmed_middle": ("gmed_middle_right", "gmed_middle_left"),
+    "gmed_posterior": ("gmed_posterior_right", "gmed_posterior_left"),
+    "gmin": ("gmin_right", "gmin_left"),
+    "gmax": ("gmax_right", "gmax_left"),
+    "nerve": ("superior_gluteal_nerve_right",),
+    "artery": ("superior_gluteal_artery_right",),
+    "safe_zone": ("safe_zone_right",),
+    "landmarks": tuple(marker_name(i) for i in LANDMARK_IDS),
+}
+
+
+def layer_of(actor_name: str) -> str | None:
+    """The layer an actor belongs to (None if it belongs to none)."""
+    for layer, names in LAYERS.items():
+        if actor_name in names:
+            return layer
+    if actor_name.startswith("lm:"):
+        return "landmarks"
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Cameras
+# ---------------------------------------------------------------------------------------
+
+#: Preset name -> (direction from the focal point to the camera, view-up), pelvis frame.
+CAMERA_PRESETS: dict[str, tuple[tuple[float, float, float], tuple[float, float, float]]] = {
+    "lateral": ((0.0, 0.0, 1.0), (0.0, 1.0, 0.0)),
+    "anterior": ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0)),
+    "posterior": ((-1.0, 0.0, 0.0), (0.0, 1.0, 0.0)),
+    "superior": ((0.0, 1.0, 0.0), (1.0, 0.0, 0.0)),
+    "reset": ((0.45, 0.25, 1.0), (0.0, 1.0, 0.0)),
+}
+
+VIEW_ANGLE = 30.0
+
+
+def frame_camera(
+    bounds: Iterable[float],
+    preset: str = "lateral",
+    aspect: float = 4 / 3,
+    view_angle: float = VIEW_ANGLE,
+    margin: float = 1.05,
+) -> dict:
+    """Camera that frames ``bounds`` (xmin, xmax, ymin, ymax, zmin, zmax) from a preset.
+
+    Follows VTK's ``vtkRenderer::ResetCamera``: the bounding sphere of radius ``r`` fits the
+    vertical view angle ``a`` at distance ``r / sin(a / 2)``; for a view narrower than tall
+    the horizontal angle limits instead.  Returns a dict of position, focal_point, view_up
+    and view_angle (plain lists and floats).
+    """
+    if preset not in CAMERA_PRESETS:
+        raise ValueError(f"unknown camera preset {preset!r}; choose from {sorted(CAMERA_PRESETS)}")
+    b = np.asarray(list(bounds), dtype=float).reshape(3, 2)
+    centre = b.mean(axis=1)
+    radius = 0.5 * float(np.linalg.norm(b[:, 1] - b[:, 0])) or 1.0
+    direction, up = (np.asarray(v, dtype=float) for v in CAMERA_PRESETS[preset])
+    direction /= np.linalg.norm(direction)
+    half = math.radians(view_angle) / 2
+    if aspect < 1:
+        half = math.atan(math.tan(half) * aspect)
+    distance = margin * radius / math.sin(half)
+    position = centre + distance * direction
+    return {
+        "position": [float(v) for v in position],
+        "focal_point": [float(v) for v in centre],
+        "view_up": [float(v) for v in up],
+        "view_angle": float(view_angle),
+    }
+
+
+def project(camera: Mapping, points, width: int, height: int) -> np.ndarray:
+    """Screen positions (pixels, origin top-left, as a mouse sees them) of world points.
+
+    Pinhole projection with a vertical view angle, as VTK and vtk.js use
+    (``vtkCamera::GetProjectionTransformMatrix`` with UseHorizontalViewAngle off).
+    """
+    p = np.asarray(points, dtype=float).reshape(-1, 3)
+    eye = np.asarray(camera["position"], dtype=float)
+    focal = np.asarray(camera["focal_point"], dtype=float)
+    forward = focal - eye
+    forward /= np.linalg.norm(forward)
+    right = np.cross(forward, np.asarray(camera["view_up"], dtype=float))
+    right /= np.linalg.norm(right)
+    up = np.cross(right, forward)
+    rel = p - eye
+    depth = rel @ forward
+    f = 1.0 / math.tan(math.radians(camera.get("view_angle", VIEW_ANGLE)) / 2)
+    ndc_x = f * (rel @ right) / depth / (width / height)
+    ndc_y = f * (rel @ up) / depth
+    return np.column_stack([(ndc_x + 1) * width / 2, (1 - ndc_y) * height / 2])
+
+
+def apply_camera(plotter: pv.Plotter, camera: Mapping) -> None:
+    """Set a plotter's camera from a camera dict (see :func:`frame_camera`)."""
+    cam = plotter.camera
+    cam.position = tuple(camera["position"])
+    cam.focal_point = tuple(camera["focal_point"])
+    cam.up = tuple(camera["view_up"])
+    cam.view_angle = float(camera.get("view_angle", VIEW_ANGLE))
+    plotter.renderer.ResetCameraClippingRange()
+
+
+def camera_of(plotter: pv.Plotter) -> dict:
+    """The plotter's camera as a camera dict."""
+    cam = plotter.camera
+    return {
+        "position": [float(v) for v in cam.position],
+        "focal_point": [float(v) for v in cam.focal_point],
+        "view_up": [float(v) for v in cam.up],
+        "view_angle": float(cam.view_angle),
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Plotter
+# ---------------------------------------------------------------------------------------
+
+
+def marker_mesh(centre, radius: float = MARKER_RADIUS) -> pv.PolyData:
+    """A small sphere marking a landmark."""
+    return pv.Sphere(radius=radius, center=tuple(float(v) for v in centre), theta_resolution=12, phi_resolution=8)
+
+
+def to_polydata(mesh) -> pv.PolyData:
+    """A PyVista triangle mesh from a trimesh, a PyVista mesh or a (vertices, faces) pair."""
+    if isinstance(mesh, pv.DataSet):
+        poly = mesh if isinstance(mesh, pv.PolyData) else mesh.extract_surface()
+    elif isinstance(mesh, tuple) and len(mesh) == 2:
+        v, f = (np.asarray(a) for a in mesh)
+        poly = pv.PolyData.from_regular_faces(v.astype(float), f.astype(np.int64))
+    else:
+        poly = pv.wrap(mesh)
+    if not poly.is_all_triangles:
+        poly = poly.triangulate()
+    return poly
+
+
+def add_structure(plotter: pv.Plotter, name: str, mesh, visible: bool = True):
+    """Add one named actor with its palette colour and opacity."""
+    color, opacity = style_for(name)
+    actor = plotter.add_mesh(
+        to_polydata(mesh),
+        name=name,
+        color=color,
+        opacity=opacity,
+        smooth_shading=not name.startswith("lm:"),
+        specular=0.15,
+        reset_camera=False,
+    )
+    actor.SetVisibility(bool(visible))
+    return actor
+
+
+def ordered_names(names: Iterable[str]) -> list[str]:
+    """Mesh names in drawing order: the known names first, then the others sorted."""
+    names = list(names)
+    known = [n for n in MESH_NAMES if n in names]
+    return known + sorted(n for n in names if n not in MESH_NAMES)
+
+
+def build_plotter(model, off_screen: bool = True, window_size=(800, 600), camera: str = "lateral") -> pv.Plotter:
+    """A PyVista plotter holding every mesh of ``model.meshes()`` and one marker per landmark.
+
+    ``model`` needs ``meshes() -> {name: trimesh}`` and ``landmarks() -> {id: xyz}``
+    (:class:`meshes.model.HipModel`).  Actors are named after the meshes; markers are
+    ``lm:<landmark id>``.  The camera is framed on the whole scene from ``camera``.
+    """
+    plotter = pv.Plotter(off_screen=off_screen, window_size=list(window_size))
+    plotter.set_background("white")
+    meshes = model.meshes()
+    for name in ordered_names(meshes):
+        add_structure(plotter, name, meshes[name])
+    for lm_id, xyz in model.landmarks().items():
+        add_structure(plotter, marker_name(lm_id), marker_mesh(xyz))
+    bounds = plotter.renderer.ComputeVisiblePropBounds()
+    apply_camera(plotter, frame_camera(bounds, camera, aspect=window_size[0] / window_size[1]))
+    return plotter
+
+
+def actor_names(plotter: pv.Plotter) -> list[str]:
+    """Names of the plotter's mesh actors, in the order they were added."""
+    return [n for n, a in plotter.actors.items() if hasattr(a, "GetMapper") and a.GetMapper() is not None]
+
+
+def render_png(model, camera: str = "lateral", size=(800, 600)) -> bytes:
+    """PNG bytes of an off-screen render of the model from a camera preset."""
+    plotter = build_plotter(model, off_screen=True, window_size=size, camera=camera)
+    try:
+        image = plotter.screenshot(return_img=True, window_size=list(size))
+    finally:
+        plotter.close()
+    return png_bytes(image)
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    """Encode an (H, W, 3|4) uint8 image as PNG."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.asarray(image, dtype=np.uint8)).save(buf, format="PNG")
+    return buf.getvalue()

@@ -1,0 +1,263 @@
+"""The browser 3D view: a Panel component drawing a PyVista scene with vtk.js.
+
+The scene (meshes, colours, opacity, visibility) is read from a PyVista plotter built by
+:func:`viewer.scene.build_plotter`, sent to the browser once as packed binary arrays
+(float32 points, uint16/uint32 triangles, deflate-compressed), and drawn with the vtk.js
+build shipped inside Panel.  Later changes travel as small messages: colours, opacity,
+visibility, highlight and camera as dict parameters; moving meshes as a compressed patch of
+only their vertex arrays; rigid moves (the femur, landmark markers) as 4x4 matrices.
+
+A click (pointer moved at most a few pixels between press and release) is picked in the
+page and written to ``picked``; a drag only turns the camera.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import zlib
+from collections.abc import Mapping
+
+import numpy as np
+import panel as pn
+import param
+import pyvista as pv
+
+from viewer import scene as _scene
+
+_STATIC = pathlib.Path(__file__).parent / "static"
+
+#: vtk.js as shipped inside the pinned Panel wheel, served by the Panel server itself.
+VTK_JS = "static/extensions/panel/bundled/abstractvtkplot/vtk.js@30.1.0/vtk.js"
+
+
+def _hex(rgb) -> str:
+    return "#" + "".join(f"{int(round(float(c) * 255)):02x}" for c in rgb[:3])
+
+
+def _as_arrays(mesh) -> tuple[np.ndarray, np.ndarray | None]:
+    """(points float32 (N,3), triangles (M,3) or None) of a trimesh, PyVista mesh or array."""
+    if isinstance(mesh, np.ndarray):
+        return np.ascontiguousarray(mesh, dtype=np.float32).reshape(-1, 3), None
+    if isinstance(mesh, pv.DataSet):
+        poly = _scene.to_polydata(mesh)
+        return np.ascontiguousarray(poly.points, dtype=np.float32), np.asarray(poly.regular_faces)
+    if hasattr(mesh, "vertices") and hasattr(mesh, "faces"):
+        return np.ascontiguousarray(mesh.vertices, dtype=np.float32), np.asarray(mesh.faces)
+    if isinstance(mesh, tuple) and len(mesh) == 2:
+        return np.ascontiguousarray(mesh[0], dtype=np.float32).reshape(-1, 3), np.asarray(mesh[1])
+    return np.ascontiguousarray(np.asarray(mesh), dtype=np.float32).reshape(-1, 3), None
+
+
+class _Packer:
+    """Concatenate arrays into one 4-byte-aligned buffer, remembering (offset, length)."""
+
+    def __init__(self):
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def add(self, array: np.ndarray) -> list[int]:
+        raw = np.ascontiguousarray(array).tobytes()
+        off = self.size
+        pad = (-len(raw)) % 4
+        self.parts.append(raw + b"\0" * pad)
+        self.size += len(raw) + pad
+        return [off, len(raw)]
+
+    def compressed(self) -> bytes:
+        return zlib.compress(b"".join(self.parts), 6)
+
+
+def _pack_triangles(packer: _Packer, tris: np.ndarray, n_points: int) -> dict:
+    tris = np.asarray(tris).reshape(-1, 3)
+    dtype, kind = (np.uint16, "u16") if n_points <= 65535 else (np.uint32, "u32")
+    return {"tris": packer.add(tris.astype(dtype)), "nt": int(len(tris)), "idx": kind}
+
+
+def polydata_arrays(poly: pv.PolyData) -> tuple[np.ndarray, np.ndarray]:
+    """(points float32, triangles) of a PyVista mesh, triangulating if needed."""
+    poly = _scene.to_polydata(poly)
+    return np.ascontiguousarray(poly.points, dtype=np.float32), np.asarray(poly.regular_faces)
+
+
+class SceneView(pn.custom.JSComponent):
+    """Interactive 3D view of a PyVista scene (rotate, zoom, pan, click to pick).
+
+    Create it from a plotter (:func:`viewer.scene.build_plotter`); every actor with a name
+    becomes a view actor with the plotter's colour, opacity and visibility.
+    """
+
+    camera = param.Dict(default={}, doc="position, focal_point, view_up, view_angle; synced both ways")
+    visibility = param.Dict(default={}, doc="actor name -> shown")
+    opacity = param.Dict(default={}, doc="actor name -> opacity 0..1")
+    colors = param.Dict(default={}, doc="actor name -> '#rrggbb'")
+    highlight = param.List(default=[], doc="actor names drawn highlighted (brighter, with an outline)")
+    footprints = param.Dict(default={}, doc="name -> (N, 3) polyline drawn as a thick line")
+    picked = param.Dict(default={}, doc="last click: {'actor', 'position', 'seq'} written by the page")
+    ready = param.Boolean(default=False, doc="True once the page has drawn the scene")
+
+    # Transport (written by Python only).
+    scene_data = param.Bytes(default=None, allow_None=True, doc="packed, compressed meshes")
+    scene_meta = param.Dict(default={}, doc="layout of scene_data: actor records")
+    patch_data = param.Bytes(default=None, allow_None=True, doc="packed, compressed changed vertex arrays")
+    patch_meta = param.Dict(default={}, doc="layout of patch_data")
+    transforms = param.Dict(default={}, doc="actor name -> 4x4 row-major matrix (16 floats)")
+
+    _esm = _STATIC / "sceneview.js"
+    _stylesheets = [_STATIC / "sceneview.css"]
+    __javascript__ = [VTK_JS]
+
+    def __init__(self, plotter: pv.Plotter | None = None, **params):
+        params.setdefault("sizing_mode", "stretch_both")
+        params.setdefault("min_height", 360)
+        params.setdefault("min_width", 320)
+        self._points: dict[str, np.ndarray] = {}
+        self._tris: dict[str, np.ndarray] = {}
+        self._base_points: dict[str, np.ndarray] = {}
+        self._base_tris: dict[str, np.ndarray] = {}
+        self._moved: set[str] = set()
+        self._bounds = (-1.0, 1.0, -1.0, 1.0, -1.0, 1.0)
+        self._patch_seq = 0
+        if plotter is not None:
+            params = {**self._from_plotter(plotter), **params}
+        super().__init__(**params)
+
+    # ------------------------------------------------------------------ building
+    def _from_plotter(self, plotter: pv.Plotter) -> dict:
+        packer = _Packer()
+        actors, colors, opacity, visibility = [], {}, {}, {}
+        for name in _scene.actor_names(plotter):
+            actor = plotter.actors[name]
+            data = actor.GetMapper().GetInput()
+            if data is None or data.GetNumberOfPoints() == 0:
+                continue
+            pts, tris = polydata_arrays(pv.wrap(data))
+            self._points[name], self._tris[name] = pts, tris
+            self._base_points[name], self._base_tris[name] = pts, tris
+            prop = actor.GetProperty()
+            colors[name] = _hex(prop.GetColor())
+            opacity[name] = round(float(prop.GetOpacity()), 3)
+            visibility[name] = bool(actor.GetVisibility())
+            rec = {"name": name, "np": int(len(pts)), "pts": packer.add(pts)}
+            rec.update(_pack_triangles(packer, tris, len(pts)))
+            actors.append(rec)
+        self._bounds = tuple(plotter.renderer.ComputeVisiblePropBounds())
+        data = packer.compressed()
+        return {
+            "scene_data": data,
+            "scene_meta": {"actors": actors, "raw_bytes": packer.size, "bytes": len(data)},
+            "colors": colors,
+            "opacity": opacity,
+            "visibility": visibility,
+            "camera": _scene.camera_of(plotter),
+        }
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def actor_names(self) -> list[str]:
+        """Names of every actor in the view."""
+        return list(self._points)
+
+    def update_meshes(self, meshes: Mapping[str, object]) -> int:
+        """Send new vertex positions for moving meshes; returns the bytes sent.
+
+        ``meshes`` maps actor names to a trimesh, a PyVista mesh or an (N, 3) points array.
+        Only arrays that changed travel (float32); triangles travel only if they changed.
+        The patch holds every mesh that differs from the first scene, so a view opened later
+        still shows the current shapes.
+        """
+        changed = False
+        for name, mesh in meshes.items():
+            if name not in self._points:
+                raise KeyError(f"no actor named {name!r}")
+            pts, tris = _as_arrays(mesh)
+            if tris is not None and (
+                tris.shape != self._tris[name].shape or not np.array_equal(tris, self._tris[name])
+            ):
+                self._tris[name] = np.asarray(tris)
+                changed = True
+            elif pts.shape == self._points[name].shape and np.array_equal(pts, self._points[name]):
+                continue
+            if tris is None and len(pts) != len(self._points[name]):
+                raise ValueError(f"{name}: {len(pts)} points given, mesh has {len(self._points[name])}")
+            self._points[name] = pts
+            changed = True
+            same_base = pts.shape == self._base_points[name].shape and np.array_equal(pts, self._base_points[name])
+            same_tris = self._tris[name] is self._base_tris[name] or np.array_equal(self._tris[name], self._base_tris[name])
+            if same_base and same_tris:
+                self._moved.discard(name)
+            else:
+                self._moved.add(name)
+        if not changed:
+            return 0
+        packer = _Packer()
+        items = []
+        for name in sorted(self._moved):
+            rec = {"name": name, "np": int(len(self._points[name])), "pts": packer.add(self._points[name])}
+            if not np.array_equal(self._tris[name], self._base_tris[name]) or len(self._points[name]) != len(
+                self._base_points[name]
+            ):
+                rec.update(_pack_triangles(packer, self._tris[name], len(self._points[name])))
+            items.append(rec)
+        data = packer.compressed()
+        self._patch_seq += 1
+        restore = [n for n in meshes if n not in self._moved]
+        self.param.update(
+            patch_data=data,
+            patch_meta={"seq": self._patch_seq, "items": items, "restore": restore, "bytes": len(data)},
+        )
+        return len(data)
+
+    def set_transform(self, name: str, matrix) -> None:
+        """Move one actor rigidly by a 4x4 matrix (row-major, pelvis frame)."""
+        self.set_transforms({name: matrix})
+
+    def set_transforms(self, matrices: Mapping[str, object]) -> None:
+        """Move several actors rigidly at once (one message)."""
+        new = dict(self.transforms)
+        for name, matrix in matrices.items():
+            if name not in self._points:
+                raise KeyError(f"no actor named {name!r}")
+            m = np.asarray(matrix, dtype=float).reshape(4, 4)
+            new[name] = [round(float(v), 6) for v in m.ravel()]
+        self.transforms = new
+
+    def update_landmarks(self, positions: Mapping[str, object]) -> None:
+        """Move landmark markers to new positions (landmark id -> xyz), as translations."""
+        mats = {}
+        for lm_id, xyz in positions.items():
+            name = _scene.marker_name(lm_id)
+            if name not in self._points:
+                continue
+            base = self._base_points[name].astype(float).mean(axis=0)
+            m = np.eye(4)
+            m[:3, 3] = np.asarray(xyz, dtype=float) - base
+            mats[name] = m
+        if mats:
+            self.set_transforms(mats)
+
+    def landmark_positions(self) -> dict[str, np.ndarray]:
+        """Current centre of every landmark marker (landmark id -> xyz), transforms applied."""
+        out = {}
+        for name, pts in self._points.items():
+            lm = _scene.landmark_of(name)
+            if lm is None:
+                continue
+            c = np.append(pts.astype(float).mean(axis=0), 1.0)
+            if name in self.transforms:
+                c = np.asarray(self.transforms[name], dtype=float).reshape(4, 4) @ c
+            out[lm] = c[:3]
+        return out
+
+    def camera_for_preset(self, name: str, aspect: float = 4 / 3) -> dict:
+        """The camera dict a preset gives for this scene."""
+        return _scene.frame_camera(self._bounds, name, aspect=aspect)
+
+    def set_camera_preset(self, name: str) -> None:
+        """Move the camera to a preset (lateral, anterior, posterior, superior, reset)."""
+        cam = self.camera_for_preset(name)
+        cam["preset"] = name
+        self.camera = cam
+
+    def screenshot(self, filename: str = "hip.png") -> None:
+        """Make the browser download a PNG of the current view."""
+        self._send_msg({"type": "screenshot", "filename": str(filename)})

@@ -216,20 +216,24 @@ def crossing_angles(source, group: str, axis: str, flexion_values=None, refine: 
 
     Found on the sampled curve by :func:`zero_crossings`; with ``refine`` each is then
     polished on the model itself by :func:`refine_crossing` so the moment arm there is ~0.
+    ``group`` may be ``"whole"`` (force-weighted mean).
     """
     flex = np.asarray(DEFAULT_FLEXION if flexion_values is None else flexion_values, dtype=float)
     at = moment_arm_function(source)
     arm = np.array([_arm(at(f), group, axis) for f in flex])
+    return _crossings(at, flex, arm, group, axis, refine)
+
+
+def _crossings(at, flex, arm, group, axis, refine) -> list[float]:
     coarse = zero_crossings(flex, arm)
     if not refine:
         return coarse
     out = []
     for c in coarse:
         i = int(np.searchsorted(flex, c))
-        lo, hi = flex[max(i - 1, 0)], flex[min(i, len(flex) - 1)]
-        flo, fhi = arm[max(i - 1, 0)], arm[min(i, len(flex) - 1)]
-        if flo * fhi < 0:
-            out.append(refine_crossing(lambda f: _arm(at(f), group, axis), lo, hi))
+        lo, hi = max(i - 1, 0), min(i, len(flex) - 1)
+        if arm[lo] * arm[hi] < 0:
+            out.append(refine_crossing(lambda f: _arm(at(f), group, axis), flex[lo], flex[hi]))
         else:
             out.append(c)
     return out
@@ -315,9 +319,28 @@ def action_line(group: str, model, axis: str = "internal_rotation", flexion_valu
     angle from the refined zero crossing of the curve (adduction and rotation as set on the
     model).
     """
-    curves = moment_arm_curves(model, flexion_values)
-    cross = crossing_angles(model, group, axis, curves["flexion"], refine=True)
-    return describe_curve(group_title(group), axis, curves["flexion"], curves[group][axis], cross)
+    return action_lines(model, groups=(group,), axes=(axis,), flexion_values=flexion_values)[group][0]
+
+
+def action_lines(
+    model,
+    groups: Sequence[str] = (*GROUPS, "whole"),
+    axes: Sequence[str] = ("abduction", "flexion", "internal_rotation"),
+    flexion_values=None,
+) -> dict[str, list[str]]:
+    """:func:`describe_curve` lines for several groups and axes, sampling the model once:
+    ``{group: [line per axis]}``."""
+    flex = np.asarray(DEFAULT_FLEXION if flexion_values is None else flexion_values, dtype=float)
+    at = moment_arm_function(model)
+    rows = [at(f) for f in flex]
+    out: dict[str, list[str]] = {}
+    for g in groups:
+        out[g] = []
+        for ax in axes:
+            arm = np.array([_arm(r, g, ax) for r in rows])
+            cross = _crossings(at, flex, arm, g, ax, refine=True)
+            out[g].append(describe_curve(group_title(g), ax, flex, arm, cross))
+    return out
 
 
 def action_summary(model, threshold_mm: float = DEAD_BAND_MM) -> dict[str, list[str]]:

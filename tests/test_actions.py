@@ -97,3 +97,10 @@ def test_csv_has_one_row_per_angle_and_named_columns():
     assert len(rows) == 4 and all(len(r) == len(rows[0]) for r in rows)
     col = rows[0].index("posterior_internal_rotation_mm")
     assert [float(r[col]) for r in rows[1:]] == [-10.0, -1.0, 8.0]
+
+
+def test_action_line_reads_the_crossing_from_the_source():
+    line = actions.action_line("posterior", linear_arms)
+    assert line == "Posterior fibres: external rotation at 0° flexion, internal rotation beyond about 50° flexion"
+    lines = actions.action_lines(linear_arms, groups=("anterior",), axes=("flexion",))
+    assert lines == {"anterior": ["Anterior fibres: extension at 0° flexion, flexion beyond about 20° flexion"]}

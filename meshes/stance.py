@@ -408,6 +408,16 @@ def threshold_strength_pct(cane: bool = False, lean: float = 0.0, geometry: Stan
     return 100.0 * m_req / geo.abductor_lever_mm / available_force_bw(100.0)
 
 
+def drop_curve(strengths=tuple(range(0, 101, 5)), cane: bool = False, lean: float = 0.0,
+               geometry: StanceGeometry | None = None) -> dict[str, list[float]]:
+    """Pelvic drop (deg) and abductor forces (BW) against strength, for a plot:
+    ``{"strength_pct", "pelvic_drop_deg", "abductor_force_bw", "required_abductor_force_bw"}``."""
+    geo = geometry or default_geometry()
+    rows = [stance_report(strength=s, cane=cane, lean=lean, geometry=geo) for s in strengths]
+    keys = ("strength_pct", "pelvic_drop_deg", "abductor_force_bw", "required_abductor_force_bw")
+    return {k: [r[k] for r in rows] for k in keys}
+
+
 def stance_cli_report(argv_namespace) -> dict:
     """Report for ``hip-viewer stance``: reads ``side``, ``strength``, ``cane``, ``lean``
     from an argparse namespace (missing ones take their defaults); raises ``ValueError``

@@ -185,3 +185,10 @@ def test_joint_force_vector_sum():
     assert r == pytest.approx(3.0) and angle == pytest.approx(0.0)
     r, angle = stance.joint_force_bw(1.0, 90.0, leg_fraction=0.0)
     assert r == pytest.approx(math.sqrt(2)) and angle == pytest.approx(45.0)
+
+
+def test_drop_curve_for_a_plot_falls_as_strength_rises(geo):
+    c = stance.drop_curve(range(0, 101, 10), geometry=geo)
+    drops = c["pelvic_drop_deg"]
+    assert len(drops) == 11 and drops[-1] == 0.0 and drops[0] > 0
+    assert all(b <= a for a, b in zip(drops, drops[1:]))

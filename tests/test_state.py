@@ -149,3 +149,13 @@ def test_camera_dicts_in_both_namings():
     assert camera_from_dict(scene) == camera_from_dict(vtkjs) == Camera((1, 2, 300), (0, 0, 0), (0, 1, 0))
     assert camera_from_dict({"position": [1]}) is None
     assert camera_from_dict(None) is None
+
+
+def test_a_camera_along_a_preset_counts_as_the_preset():
+    from viewer.state import matches_preset
+
+    lateral = ((0.0, 0.0, 1.0), (0.0, 1.0, 0.0))
+    fitted = Camera((80.0, -83.0, 1192.0), (80.0, -83.0, -12.7), (0.0, 1.0, 0.0))
+    turned = Camera((300.0, -83.0, 1150.0), (80.0, -83.0, -12.7), (0.0, 1.0, 0.0))
+    assert matches_preset(fitted, *lateral)
+    assert not matches_preset(turned, *lateral)

@@ -1,18 +1,593 @@
-"""The Panel app (placeholder until the scene component lands)."""
+"""The Panel app: title, a sidebar of controls, the 3D view and the card.
+
+The Panel layer only wires widgets to plain functions: share links in :mod:`viewer.state`,
+click resolution in :mod:`viewer.selection`, the card in :mod:`viewer.cards`.  Each browser
+session gets its own :class:`HipViewerApp` (its own posture, selection and reading level);
+the content pack and the scene geometry are loaded once per server process and only read.
+
+``create_app(content_dirs=())`` returns the page; ``panel serve viewer/app.py`` serves it too.
+"""
 
 from __future__ import annotations
 
+import functools
+import logging
+from pathlib import Path
+
 import panel as pn
-import pyvista as pv
+import param
+
+from meshes.frame import POSTURE_RANGES
+from meshes.landmarks import LANDMARK_IDS, LANDMARKS
+from viewer import cards, selection
+from viewer.state import (
+    CAMERA_PRESETS,
+    LAYER_LABELS,
+    LAYERS,
+    LEVELS,
+    ViewState,
+    camera_from_dict,
+    matches_preset,
+    parse_query,
+    to_search,
+)
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).with_name("static")
+APP_CSS = (STATIC / "app.css").read_text(encoding="utf-8") if (STATIC / "app.css").exists() else ""
+
+TITLE = "Hip anatomy: gluteus medius"
+NOTHING = ""  # the keyboard list's "nothing selected" value
+
+#: Faded layers (opacity below this) are looked through by clicks (see ``resolve_pick``).
+SEE_THROUGH_BELOW = 0.5
+
+#: Posture changes are applied at most this often while a slider is dragged (ms).
+POSTURE_THROTTLE_MS = 60
+#: The address bar follows the view once it has been still this long (ms).
+URL_DEBOUNCE_MS = 400
+
+
+# ---------------------------------------------------------------------------------------
+# Stand-in model, used only while ``meshes.model`` is not installed
+
+
+class _StandInModel(param.Parameterized):
+    """A few primitive shapes with the scene's names; straight fibres from origin to
+    insertion.  Moment arm of a straight line of action u through p about axis a through the
+    HJC: ((p - HJC) x u) . a (see /work/shared/reference/anatomy.md)."""
+
+    flexion = param.Number(0.0, bounds=POSTURE_RANGES["flexion"])
+    adduction = param.Number(0.0, bounds=POSTURE_RANGES["adduction"])
+    rotation = param.Number(0.0, bounds=POSTURE_RANGES["rotation"])
+    pelvic_drop = param.Number(0.0)
+
+    _ORIGINS = {"anterior": (20.0, 100.0, 45.0), "middle": (-15.0, 115.0, 40.0), "posterior": (-50.0, 95.0, 25.0)}
+    _INSERT = {"anterior": (-5.0, 0.0, 60.0), "middle": (-15.0, 5.0, 62.0), "posterior": (-25.0, 5.0, 55.0)}
+
+    def femur_transform(self, side="right"):
+        import numpy as np
+
+        from meshes.frame import hip_rotation
+
+        m = np.eye(4)
+        m[:3, :3] = hip_rotation(self.flexion, self.adduction, self.rotation, side)
+        return m
+
+    def _femur(self, p):
+        import numpy as np
+
+        m = self.femur_transform()
+        return (m[:3, :3] @ np.asarray(p, dtype=float))
+
+    def _tube(self, a, b, r):
+        import numpy as np
+        import trimesh
+
+        return trimesh.creation.cylinder(radius=r, segment=np.array([a, b], dtype=float), sections=16)
+
+    def meshes(self):
+        import trimesh
+
+        out = {
+            "pelvis": trimesh.creation.icosphere(2, 60.0).apply_translation((-20.0, 90.0, -40.0)),
+            "femur_right": self._tube((0.0, 0.0, 0.0), self._femur((0.0, -400.0, 30.0)), 14.0),
+        }
+        for g in ("anterior", "middle", "posterior"):
+            out[f"gmed_{g}_right"] = self._tube(self._ORIGINS[g], self._femur(self._INSERT[g]), 12.0)
+        out["gmin_right"] = self._tube((10.0, 70.0, 35.0), self._femur((5.0, 0.0, 55.0)), 8.0)
+        out["gmax_right"] = self._tube((-90.0, 80.0, 0.0), self._femur((-20.0, -80.0, 40.0)), 22.0)
+        out["superior_gluteal_nerve_right"] = self._tube((-60.0, 60.0, 20.0), (20.0, 75.0, 45.0), 2.0)
+        out["superior_gluteal_artery_right"] = self._tube((-60.0, 55.0, 18.0), (20.0, 70.0, 43.0), 2.0)
+        out["safe_zone_right"] = self._tube(self._femur((-40.0, 50.0, 60.0)), self._femur((30.0, 50.0, 60.0)), 6.0)
+        return out
+
+    def landmarks(self):
+        import numpy as np
+
+        lm = {"gmed_origin": np.array(self._ORIGINS["middle"]), "greater_trochanter_tip": self._femur((-20.0, 5.0, 58.0)),
+              "asis_right": np.array((62.0, 74.0, 44.0)), "hip_joint_centre": np.zeros(3)}
+        for g in ("anterior", "middle", "posterior"):
+            lm[f"gmed_{g}"] = (np.array(self._ORIGINS[g]) + self._femur(self._INSERT[g])) / 2
+        return lm
+
+    def footprints(self):
+        import numpy as np
+
+        ring = np.array([[np.cos(t) * 25, np.sin(t) * 15, 0] for t in np.linspace(0, 2 * np.pi, 24)])
+        return {"gmed_origin": ring + (-15.0, 110.0, 42.0), "gmed_lateral_facet": np.array([self._femur(p) for p in ring * 0.5 + (-15.0, 0.0, 63.0)])}
+
+    def moment_arms(self):
+        import numpy as np
+
+        from meshes.frame import joint_axes
+
+        axes = joint_axes(self.flexion, self.adduction, self.rotation)
+        out = {}
+        for g in ("anterior", "middle", "posterior"):
+            o, i = np.array(self._ORIGINS[g]), self._femur(self._INSERT[g])
+            u = (o - i) / np.linalg.norm(o - i)
+            out[g] = {k: float(np.cross(i, u) @ a) for k, a in axes.items()}
+        return out
+
+
+def _model_class():
+    try:
+        from meshes.model import HipModel
+    except ImportError:
+        return _StandInModel
+    return HipModel
+
+
+# ---------------------------------------------------------------------------------------
+# Shared, read-only resources (one per server process)
+
+
+@functools.lru_cache(maxsize=8)
+def load_content(content_dirs: tuple[str, ...] = ()):
+    """The content pack (built-in pack plus ``content_dirs``) and a list of load problems.
+
+    A broken extra pack never stops the app: the built-in pack is used and the problems are
+    shown as a notice.
+    """
+    from annotations import ContentError, load_pack
+
+    try:
+        return load_pack(*content_dirs), []
+    except ContentError as exc:
+        problems = [str(p) for p in exc.problems]
+    try:
+        return load_pack(), problems
+    except ContentError as exc:
+        return _EmptyPack(), [str(p) for p in exc.problems]
+
+
+class _EmptyPack:
+    """No cards: what the viewer shows when even the built-in pack fails to load."""
+
+    entries: dict = {}
+    references: dict = {}
+    topics: dict = {}
+    disclaimer = "For education only; not medical advice."
+
+
+def known_ids(pack) -> tuple[str, ...]:
+    """Every id a selection may name: the model's landmarks, then the pack's other entries."""
+    extra = [k for k in pack.entries if k not in LANDMARK_IDS]
+    return tuple(LANDMARK_IDS) + tuple(extra)
+
+
+@functools.lru_cache(maxsize=1)
+def shared_plotter():
+    """The scene at the neutral posture, built once per process and shared read-only."""
+    from viewer.scene import build_plotter
+
+    return build_plotter(_model_class()())
+
+
+# ---------------------------------------------------------------------------------------
+# The card pane: a live region that keeps its identity while its content changes
+
+
+class CardView(pn.custom.JSComponent):
+    """The card as a persistent ``aria-live`` region, so screen readers read each new card."""
+
+    html = param.String(default="")
+
+    _esm = """
+    export function render({ model, el }) {
+      const region = document.createElement('div')
+      region.className = 'card-region'
+      region.setAttribute('role', 'region')
+      region.setAttribute('aria-live', 'polite')
+      region.setAttribute('aria-label', 'Structure card')
+      region.setAttribute('tabindex', '0')
+      region.innerHTML = model.html
+      model.on('html', () => { region.innerHTML = model.html })
+      el.appendChild(region)
+    }
+    """
+
+    _stylesheets = [APP_CSS]
+
+
+# ---------------------------------------------------------------------------------------
+# One session
+
+
+class HipViewerApp:
+    """Everything one browser session owns: its model, its view state and its widgets."""
+
+    def __init__(self, content_dirs=(), query=None):
+        from viewer.sceneview import SceneView
+
+        self.pack, content_problems = load_content(tuple(str(d) for d in content_dirs))
+        self.ids = known_ids(self.pack)
+        self.model = _model_class()()
+        self.view = SceneView(shared_plotter(), sizing_mode="stretch_both", min_height=420)
+        self.state = ViewState()
+        self._posture_pending = False
+        self._url_pending = False
+        self._restoring = False
+
+        state, notices = parse_query(query or {}, self.ids)
+        self.notices = notices + [f"Content pack problem: {p}" for p in content_problems]
+        self._build_widgets(state)
+        self._layout = self._build_layout()
+        self.apply_state(state)
+        self.view.param.watch(self._on_pick, "picked")
+        self.view.param.watch(self._on_camera, "camera")
+        self.view.param.watch(self._on_ready, "ready")
+        if self.view.ready:
+            self._on_ready()
+
+    # --------------------------------------------------------------- widgets and layout
+
+    def _build_widgets(self, state: ViewState):
+        options = {"(nothing selected)": NOTHING}
+        for group, opts in cards.structure_options(LANDMARKS, self.pack.topics).items():
+            for label, sid in opts.items():
+                options[label if group != "Topics" else f"Topic: {label}"] = sid
+        self.structures = pn.widgets.Select(
+            name="Structures", options=options, value=NOTHING, size=12, sizing_mode="stretch_width",
+            description="Tab here, then use the arrow keys; the card follows the choice.",
+            css_classes=["structure-list"],
+        )
+        self.level = pn.widgets.RadioButtonGroup(
+            name="Reading level",
+            options={cards.LEVEL_LABELS[lv]: lv for lv in LEVELS},
+            value=state.level,
+            button_type="primary",
+            button_style="outline",
+            sizing_mode="stretch_width",
+        )
+        self.sliders = {}
+        labels = {"flexion": "Flexion (+) / extension (−), °", "adduction": "Adduction (+) / abduction (−), °",
+                  "rotation": "Internal (+) / external (−) rotation, °"}
+        for name in ("flexion", "adduction", "rotation"):
+            lo, hi = POSTURE_RANGES[name]
+            self.sliders[name] = pn.widgets.FloatSlider(
+                name=labels[name], start=lo, end=hi, step=1, value=0.0, sizing_mode="stretch_width",
+                format="0", css_classes=[f"posture-{name}"],
+            )
+        self.neutral = pn.widgets.Button(name="Neutral posture", button_type="light")
+        self.camera_buttons = {
+            name: pn.widgets.Button(name=name.capitalize(), button_type="default", css_classes=[f"cam-{name}"])
+            for name in CAMERA_PRESETS
+        }
+        self.layer_toggles = {
+            layer: pn.widgets.Checkbox(name=LAYER_LABELS[layer], value=True, css_classes=[f"layer-{layer}"])
+            for layer in LAYERS
+        }
+        self.layer_opacity = {
+            layer: pn.widgets.FloatSlider(
+                name="", start=0.0, end=1.0, step=0.05, value=1.0, width=110, show_value=False,
+                css_classes=[f"opacity-{layer}"],
+            )
+            for layer in LAYERS
+        }
+        self.colour_by_group = pn.widgets.Checkbox(name="Colour gluteus medius by fibre group", value=True)
+        self.isolate = pn.widgets.Checkbox(name="Isolate the selection", value=False)
+        self.share = pn.widgets.TextInput(name="Link to this view", value="", sizing_mode="stretch_width")
+        self.screenshot = pn.widgets.Button(name="Save PNG of the view", button_type="success")
+        self.notice = pn.pane.Alert("", alert_type="warning", visible=False, sizing_mode="stretch_width",
+                                    css_classes=["notice"])
+        self.card = CardView(sizing_mode="stretch_width", css_classes=["card-pane"])
+
+        self.structures.param.watch(self._on_structure, "value")
+        self.level.param.watch(lambda e: self.update(level=e.new), "value")
+        for name, slider in self.sliders.items():
+            slider.param.watch(self._on_slider, "value")
+        self.neutral.on_click(lambda e: self._set_sliders(0.0, 0.0, 0.0))
+        for name, button in self.camera_buttons.items():
+            button.on_click(functools.partial(self._on_camera_button, name))
+        for layer in LAYERS:
+            self.layer_toggles[layer].param.watch(self._on_layers, "value")
+            self.layer_opacity[layer].param.watch(self._on_layers, "value")
+        self.colour_by_group.param.watch(lambda e: self.update(colour_by_group=e.new), "value")
+        self.isolate.param.watch(lambda e: self.update(isolate=e.new), "value")
+        self.screenshot.on_click(self._on_screenshot)
+
+    def _build_layout(self):
+        header = pn.pane.HTML(
+            f'<header class="app-header"><h1>{TITLE}</h1>'
+            "<p>Turn the model, click a structure, read its card.</p></header>",
+            sizing_mode="stretch_width", stylesheets=[APP_CSS],
+        )
+        layer_rows = [
+            pn.Row(self.layer_toggles[layer], pn.Spacer(), self.layer_opacity[layer], sizing_mode="stretch_width",
+                   margin=0)
+            for layer in LAYERS
+        ]
+        sidebar = pn.Column(
+            pn.pane.HTML("<h2 class='side-h'>Find a structure</h2>", stylesheets=[APP_CSS], margin=(0, 5)),
+            self.structures,
+            pn.pane.HTML("<h2 class='side-h'>Reading level</h2>", stylesheets=[APP_CSS], margin=(0, 5)),
+            self.level,
+            pn.pane.HTML("<h2 class='side-h'>Posture</h2>", stylesheets=[APP_CSS], margin=(0, 5)),
+            *self.sliders.values(),
+            self.neutral,
+            pn.pane.HTML("<h2 class='side-h'>Camera</h2>", stylesheets=[APP_CSS], margin=(0, 5)),
+            pn.FlexBox(*self.camera_buttons.values(), gap="4px"),
+            pn.Card(*layer_rows, self.colour_by_group, self.isolate, title="Layers", collapsed=False,
+                    sizing_mode="stretch_width"),
+            pn.pane.HTML("<h2 class='side-h'>Share</h2>", stylesheets=[APP_CSS], margin=(0, 5)),
+            self.share,
+            self.screenshot,
+            width=340, scroll=True, sizing_mode="stretch_height", css_classes=["sidebar"],
+            styles={"background": "#f4f1ea", "border-right": "1px solid #d9d2c3"},
+        )
+        card_col = pn.Column(self.notice, self.card, width=420, scroll=True, sizing_mode="stretch_height",
+                             css_classes=["card-column"])
+        self.view.loading = True
+        main = pn.Row(sidebar, self.view, card_col, sizing_mode="stretch_both")
+        return pn.Column(header, main, sizing_mode="stretch_both", min_height=720)
+
+    def __panel__(self):
+        return self._layout
+
+    # --------------------------------------------------------------- state
+
+    def apply_state(self, state: ViewState):
+        """Show ``state``: widgets, the 3D view and the card (used on load and by links)."""
+        self._restoring = True
+        try:
+            self.state = state
+            self.structures.value = state.selection if state.selection in self.structures.values else NOTHING
+            self.level.value = state.level
+            for name, slider in self.sliders.items():
+                slider.value = float(getattr(state, name))
+            for layer in LAYERS:
+                self.layer_toggles[layer].value = layer not in state.hidden
+                self.layer_opacity[layer].value = float(state.opacity.get(layer, 1.0))
+            self.colour_by_group.value = state.colour_by_group
+            self.isolate.value = state.isolate
+        finally:
+            self._restoring = False
+        self.model.param.update(**state.posture())
+        self._push_posture()
+        if state.camera is not None:
+            self.view.camera = {**(self.view.camera or {}), **state.camera.as_dict()}
+        else:
+            self.view.set_camera_preset(state.view)
+        self._push_scene()
+        self._render_card()
+        self._render_notice()
+        self._schedule_url()
+
+    def update(self, **changes):
+        """Change the view state from a control and show the result."""
+        if self._restoring:
+            return
+        old = self.state
+        self.state = old.with_changes(**changes)
+        if any(k in changes for k in ("selection", "hidden", "opacity", "colour_by_group", "isolate")):
+            self._push_scene()
+        if any(k in changes for k in ("selection", "level", "flexion", "adduction", "rotation")):
+            self._render_card()
+        self._schedule_url()
+
+    def select(self, sid: str | None):
+        """Select a structure: the one path for clicks, the keyboard list and links."""
+        sid = sid or None
+        if sid is not None and sid not in self.ids:
+            return
+        if self.structures.value != (sid or NOTHING):
+            self._restoring = True
+            try:
+                self.structures.value = sid or NOTHING
+            finally:
+                self._restoring = False
+        self.update(selection=sid)
+
+    # --------------------------------------------------------------- to the view
+
+    def visible_layers(self) -> set[str]:
+        """Layers on screen: shown by the reader and not hidden by isolation."""
+        shown = {layer for layer in LAYERS if layer not in self.state.hidden}
+        if self.state.isolate:
+            keep = selection.isolate_layers(self.state.selection)
+            if keep is not None:
+                shown &= set(keep)
+        return shown
+
+    def _push_scene(self):
+        from viewer.scene import LAYERS as ACTORS
+        from viewer.scene import STYLES
+
+        shown = self.visible_layers()
+        visibility, opacity = {}, {}
+        for layer, actors in ACTORS.items():
+            for actor in actors:
+                visibility[actor] = layer in shown
+                opacity[actor] = float(self.state.opacity.get(layer, 1.0))
+        colours = {}
+        for group in ("anterior", "middle", "posterior"):
+            colour = STYLES[f"gmed_{group}"][0] if self.state.colour_by_group else STYLES["gmed_middle"][0]
+            for actor in ACTORS[f"gmed_{group}"]:
+                colours[actor] = colour
+        self.view.param.update(
+            visibility=visibility,
+            opacity=opacity,
+            colors=colours,
+            highlight=selection.highlight_for(self.state.selection),
+            footprints=self._footprints(),
+        )
+
+    def _footprints(self) -> dict:
+        try:
+            available = self.model.footprints()
+        except Exception:  # a model without footprints still selects and highlights
+            log.exception("footprints unavailable")
+            return {}
+        return {k: v for k, v in selection.footprints_for(self.state.selection, available).items()}
+
+    def _push_posture(self):
+        """Move the femur and the muscles to the model's posture."""
+        meshes = self.model.meshes()
+        moving = {k: v for k, v in meshes.items() if k not in ("pelvis", "sacrum", "femur_right", "femur_left")}
+        self.view.set_transform("femur_right", self.model.femur_transform("right"))
+        self.view.update_meshes(moving)
+        self.view.update_landmarks(self.model.landmarks()) if hasattr(self.view, "update_landmarks") else None
+        if self.state.selection:
+            self.view.footprints = self._footprints()
+
+    # --------------------------------------------------------------- events
+
+    def _on_structure(self, event):
+        if self._restoring:
+            return
+        self.select(event.new or None)
+
+    def _on_pick(self, event):
+        picked = event.new
+        if not picked:
+            return
+        see_through = {layer for layer in LAYERS if self.state.opacity.get(layer, 1.0) < SEE_THROUGH_BELOW}
+        sid = selection.resolve_pick(picked, self.model.landmarks(), self.visible_layers(), see_through=see_through)
+        if sid is not None:
+            self.select(sid)
+
+    def _on_slider(self, event):
+        if self._restoring:
+            return
+        posture = {name: float(s.value) for name, s in self.sliders.items()}
+        self.state = self.state.with_changes(**posture)
+        if not self._posture_pending:
+            self._posture_pending = True
+            self._later(POSTURE_THROTTLE_MS, self._apply_posture)
+
+    def _apply_posture(self):
+        self._posture_pending = False
+        self.model.param.update(**self.state.posture())
+        self._push_posture()
+        self._render_card()
+        self._schedule_url()
+
+    def _set_sliders(self, flexion, adduction, rotation):
+        for name, value in zip(("flexion", "adduction", "rotation"), (flexion, adduction, rotation)):
+            self.sliders[name].value = value
+
+    def _on_camera_button(self, name, event=None):
+        self.view.set_camera_preset(name)
+        self.update(view=name, camera=None)
+
+    def _on_camera(self, event):
+        from viewer.scene import CAMERA_PRESETS as PRESETS
+
+        camera = camera_from_dict(event.new)
+        if camera is None or camera == self.state.camera:
+            return
+        if self.state.camera is None and matches_preset(camera, *PRESETS[self.state.view]):
+            return  # the view fitted a preset to its window: the link keeps the preset name
+        self.state = self.state.with_changes(camera=camera)
+        self._schedule_url()
+
+    def _on_layers(self, event):
+        if self._restoring:
+            return
+        hidden = frozenset(layer for layer in LAYERS if not self.layer_toggles[layer].value)
+        opacity = {layer: float(self.layer_opacity[layer].value) for layer in LAYERS}
+        self.update(hidden=hidden, opacity=opacity)
+
+    def _on_ready(self, event=None):
+        if self.view.ready:
+            self.view.loading = False
+
+    def _on_screenshot(self, event=None):
+        self.view.screenshot("hip-view.png")
+
+    # --------------------------------------------------------------- card, notice, URL
+
+    def card_html(self) -> str:
+        sid = self.state.selection
+        if not sid:
+            return cards.welcome_card_html(self.pack.disclaimer)
+        sentence = None
+        if cards.group_key(sid, self._moment_arms()) is not None:
+            sentence = cards.action_line(sid, self._moment_arms(), self.state.posture(),
+                                         with_mm=self.state.level != "lay")
+        entry = self.pack.entries.get(sid)
+        if entry is None:
+            return cards.missing_card_html(sid, self.pack.disclaimer, sentence)
+        from annotations import render_markdown
+
+        return cards.card_html(entry, self.pack, self.state.level, render_markdown, sentence)
+
+    def _moment_arms(self):
+        try:
+            return self.model.moment_arms()
+        except Exception:
+            log.exception("moment arms unavailable")
+            return {}
+
+    def _render_card(self):
+        self.card.html = self.card_html()
+
+    def _render_notice(self):
+        if self.notices:
+            items = "".join(f"<li>{cards.esc(n)}</li>" for n in self.notices)
+            self.notice.object = f"<strong>Some of the link was ignored.</strong><ul>{items}</ul>"
+            self.notice.visible = True
+        else:
+            self.notice.visible = False
+
+    def _schedule_url(self):
+        if not self._url_pending:
+            self._url_pending = True
+            self._later(URL_DEBOUNCE_MS, self._write_url)
+
+    def _write_url(self):
+        self._url_pending = False
+        search = to_search(self.state)
+        location = pn.state.location
+        if location is not None and location.search != search:
+            location.search = search
+        base = ""
+        if location is not None and location.href:
+            base = location.href.split("?")[0].split("#")[0]
+        self.share.value = base + search
+
+    def _later(self, ms: int, callback):
+        doc = pn.state.curdoc
+        if doc is not None and doc.session_context is not None:
+            doc.add_timeout_callback(callback, ms)
+        else:
+            callback()
+
+
+def _session_query() -> dict:
+    """The query parameters of the page being served (empty outside a server)."""
+    args = pn.state.session_args
+    return dict(args) if args else {}
 
 
 def create_app(content_dirs=()):
-    pn.extension("vtk")
-    plotter = pv.Plotter(off_screen=True)
-    plotter.add_mesh(pv.Sphere(radius=50), color="#d8cfc0")
-    plotter.reset_camera()
-    return pn.Column("# Hip anatomy viewer", pn.pane.VTK(plotter.ren_win, width=800, height=600))
+    """The viewer page for one browser session."""
+    pn.extension("vtk", notifications=False)
+    return HipViewerApp(content_dirs, query=_session_query()).__panel__()
 
 
 if __name__.startswith("bokeh"):
-    create_app().servable()
+    create_app().servable(title=TITLE)

@@ -371,3 +371,21 @@ def camera_from_dict(camera: Mapping | None) -> Camera | None:
     except (KeyError, TypeError, ValueError):
         return None
     return parse_camera(text)
+
+
+def matches_preset(camera: Camera | None, direction, view_up, tolerance_deg: float = 0.5) -> bool:
+    """True when ``camera`` looks along a preset: its direction from the focal point to the
+    eye and its view-up agree with the preset's within ``tolerance_deg``.  The view fits
+    the scene to the window after a preset, so distance and focal point are not compared."""
+    if camera is None:
+        return True
+
+    def unit(v):
+        n = math.sqrt(sum(c * c for c in v))
+        return [c / n for c in v] if n > 0 else [0.0, 0.0, 0.0]
+
+    d = unit([p - f for p, f in zip(camera.position, camera.focal_point)])
+    limit = math.cos(math.radians(tolerance_deg))
+    dot_d = sum(a * b for a, b in zip(d, unit(direction)))
+    dot_u = sum(a * b for a, b in zip(unit(camera.view_up), unit(view_up)))
+    return dot_d >= limit and dot_u >= limit

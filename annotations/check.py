@@ -5,14 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .loader import BUILTIN_DIR, ContentError, Problem, load_pack, pack_files, _read_dir
-
-
-def _is_builtin(path: Path) -> bool:
-    try:
-        return path.resolve() == BUILTIN_DIR.resolve()
-    except OSError:
-        return False
+from .loader import ContentError, Problem, _read_dir, load_pack
 
 
 def check_content(path: str | os.PathLike) -> tuple[int, str]:
@@ -25,9 +18,8 @@ def check_content(path: str | os.PathLike) -> tuple[int, str]:
     p = Path(path)
     if not p.exists():
         return 1, f"{p}: no such file or directory"
-    dirs = (BUILTIN_DIR,) if _is_builtin(p) else (BUILTIN_DIR, p)
     try:
-        load_pack(*dirs)
+        load_pack(p)
     except ContentError as exc:
         return 1, str(exc)
     own = _read_dir(p, [])

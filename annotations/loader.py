@@ -379,12 +379,28 @@ def _source_ids(entry: Entry) -> list[str]:
     return [s for _, s in _source_paths(entry)]
 
 
-def load_pack(*dirs: str | os.PathLike) -> Pack:
-    """Load packs in order (built-in first); later packs override whole entries by id, add
-    entries, and add or replace references.  Raises :class:`ContentError` listing every
-    problem found in every file."""
-    if not dirs:
-        dirs = (BUILTIN_DIR,)
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def load_pack(*dirs: str | os.PathLike, builtin: bool = True) -> Pack:
+    """Load the built-in pack, then each of ``dirs`` in order over it.
+
+    Later packs override whole entries by id, add new entries, and add or replace references
+    (and the disclaimer).  The built-in pack always comes first unless ``builtin=False``;
+    naming it explicitly (``load_pack(BUILTIN_DIR, teacher_dir)``) does the same thing.  Raises
+    :class:`ContentError` listing every problem found in every file; nothing is returned
+    half-loaded.
+    """
+    paths = [Path(d) for d in dirs]
+    if builtin and not any(_same_path(p, BUILTIN_DIR) for p in paths):
+        paths.insert(0, BUILTIN_DIR)
+    if not paths:
+        raise ContentError([Problem("(no pack)", None, None, "no content pack directories given")])
+    dirs = tuple(paths)
     problems: list[Problem] = []
     entries: dict[str, tuple[Entry, str, Any]] = {}
     references: dict[str, tuple[Reference, str]] = {}

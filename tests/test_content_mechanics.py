@@ -1,0 +1,63 @@
+"""Every machine-readable action claim of the content pack agrees with the hip model.
+
+A claim says: over its ``flexion_deg`` range (rest of the hip neutral), the fibre group's
+moment arm about the action's axis has the action's sign (``meshes.landmarks.ACTIONS``).
+Each claim is sampled at five angles across its range.  ``whole`` claims are read from the
+force-weighted moment arm of the three parts (``meshes.actions.whole_muscle_arms``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+from annotations import builtin_pack
+from meshes.landmarks import ACTIONS
+
+model_module = pytest.importorskip("meshes.model", reason="the hip model is not part of this tree yet")
+
+SAMPLES_PER_CLAIM = 5
+
+
+def _claims():
+    out = []
+    for entry in builtin_pack().entries.values():
+        for claim in entry.actions:
+            lo, hi = claim.flexion_deg
+            out.append(pytest.param(entry.id, claim, id=f"{entry.id}-{claim.group}-{claim.action}-{lo:g}..{hi:g}"))
+    return out
+
+
+@lru_cache(maxsize=None)
+def arms_at(flexion: float) -> dict[str, dict[str, float]]:
+    arms = {g: dict(v) for g, v in model_module.HipModel(flexion=flexion).moment_arms().items()}
+    if "whole" not in arms:
+        from meshes.actions import whole_muscle_arms
+
+        arms["whole"] = whole_muscle_arms(arms)
+    return arms
+
+
+def sample_angles(lo: float, hi: float) -> list[float]:
+    return sorted({round(float(a), 1) for a in np.linspace(lo, hi, SAMPLES_PER_CLAIM)})
+
+
+def test_the_pack_makes_claims_for_every_fibre_group_and_the_whole_muscle():
+    groups = {p.values[1].group for p in _claims()}
+    assert groups == {"anterior", "middle", "posterior", "whole"}
+
+
+@pytest.mark.parametrize(("entry_id", "claim"), _claims())
+def test_action_claim_agrees_with_the_model_moment_arm(entry_id, claim):
+    axis, sign = ACTIONS[claim.action]
+    wrong = []
+    for angle in sample_angles(*claim.flexion_deg):
+        arm = arms_at(angle)[claim.group][axis]
+        if not arm * sign > 0:
+            wrong.append(f"{angle:g} deg flexion: {axis} moment arm {arm:+.1f} mm")
+    assert not wrong, (
+        f"{entry_id}: '{claim.group} fibres: {claim.action}' over flexion {claim.flexion_deg} "
+        f"disagrees with the model at " + "; ".join(wrong)
+    )

@@ -199,6 +199,8 @@ def _message(err: dict) -> str:
         return f"missing field '{where}'"
     if kind == "extra_forbidden":
         return f"unknown field '{where}'"
+    if last == "sources" and kind == "too_short":
+        return f"{where}: needs at least one source id"
     if parent == "text" and kind in ("string_too_short", "string_type"):
         return f"empty reading level '{last}'"
     if last == "last_updated":
@@ -227,6 +229,7 @@ class _Loaded:
     entries: dict[str, tuple[Entry, str, Any]] = field(default_factory=dict)  # id -> (entry, file, raw)
     references: dict[str, tuple[Reference, str]] = field(default_factory=dict)
     disclaimer: tuple[str, str] | None = None
+    invalid: list[tuple[str, str, Any]] = field(default_factory=list)  # (label, file, raw) of entries that failed
 
 
 def pack_files(path: str | os.PathLike) -> list[Path]:
@@ -330,6 +333,7 @@ def _read_entries(data: _LineDict, fname: str, out: _Loaded, problems: list[Prob
         except ValidationError as exc:
             for err in exc.errors():
                 problems.append(Problem(fname, label, _line_at(raw, tuple(err["loc"])), _message(err)))
+            out.invalid.append((label, fname, raw))
             continue
         line = _line_at(raw, ("id",))
         if entry.kind == "landmark" and entry.id not in LANDMARK_IDS:
@@ -375,6 +379,22 @@ def _source_paths(entry: Entry) -> Iterator[tuple[tuple, str]]:
                 yield ("disagreements", j, "positions", k, "sources", i), s
 
 
+def _raw_source_paths(raw: Any, loc: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    """(loc, source id) for every string under a ``sources`` key of an entry that failed
+    validation, so its dangling sources are reported along with its other problems."""
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            if key == "sources" and isinstance(value, list):
+                for i, s in enumerate(value):
+                    if isinstance(s, str):
+                        yield (*loc, key, i), s
+            else:
+                yield from _raw_source_paths(value, (*loc, key))
+    elif isinstance(raw, list):
+        for i, item in enumerate(raw):
+            yield from _raw_source_paths(item, (*loc, i))
+
+
 def _source_ids(entry: Entry) -> list[str]:
     return [s for _, s in _source_paths(entry)]
 
@@ -405,20 +425,27 @@ def load_pack(*dirs: str | os.PathLike, builtin: bool = True) -> Pack:
     entries: dict[str, tuple[Entry, str, Any]] = {}
     references: dict[str, tuple[Reference, str]] = {}
     disclaimer: tuple[str, str] | None = None
+    invalid: list[tuple[str, str, Any]] = []
     for d in dirs:
         loaded = _read_dir(Path(d), problems)
+        invalid.extend(loaded.invalid)
         entries.update(loaded.entries)
         references.update(loaded.references)
         if loaded.disclaimer is not None:
             disclaimer = loaded.disclaimer
 
-    for eid, (entry, fname, raw) in entries.items():
-        for loc, sid in _source_paths(entry):
+    checks = [(eid, fname, raw, list(_source_paths(entry)), entry.related) for eid, (entry, fname, raw) in entries.items()]
+    for label, fname, raw in invalid:
+        related = raw.get("related") if isinstance(raw, dict) else None
+        related = [r for r in related if isinstance(r, str)] if isinstance(related, list) else []
+        checks.append((label, fname, raw, list(_raw_source_paths(raw)), related))
+    for eid, fname, raw, sources, related in checks:
+        for loc, sid in sources:
             if sid not in references:
                 problems.append(Problem(fname, eid, _line_at(raw, loc),
                                         f"unknown source id '{sid}' in {_dotted(loc[:-1])}: not in any references list"))
-        for i, rid in enumerate(entry.related):
-            if rid not in entries:
+        for i, rid in enumerate(related):
+            if rid not in entries and not any(rid == lab for lab, _, _ in invalid):
                 problems.append(Problem(fname, eid, _line_at(raw, ("related", i)), f"unknown related id '{rid}'"))
     where = str(dirs[-1])
     for lid in LANDMARK_IDS:

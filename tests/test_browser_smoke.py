@@ -64,3 +64,38 @@ def test_two_visitors_at_once_both_see_the_model(browser, viewer_url, page_guard
     finally:
         for p in pages:
             p.context.close()
+
+
+TEACHER_TOPIC = """\
+entries:
+  - id: year2_single_leg_stance
+    kind: topic
+    name: Year 2 demonstration of single-leg stance
+    text:
+      lay: >-
+        Stand on one leg and feel the side of your hip working to keep your pelvis level.
+      student: >-
+        In class we pose the model in single-leg stance and watch the middle fibres of
+        gluteus medius hold the pelvis level.
+      clinician: >-
+        Compare the moment arms of the three fibre groups in single-leg stance.
+    sources: [grays1918]
+    review_status: submitted
+    last_updated: 2026-11-24
+"""
+
+
+def test_a_teachers_content_pack_reaches_the_page(tmp_path, start_viewer, page):
+    pack = tmp_path / "year2"
+    pack.mkdir()
+    (pack / "50_class_notes.yaml").write_text(TEACHER_TOPIC)
+    server = start_viewer("--content", str(pack))
+
+    page.goto(server.url, wait_until="load")
+    wait_for_scene(page)
+    option = page.locator("option", has_text="Year 2 demonstration of single-leg stance")
+    assert option.count() == 1, "the teacher's topic is not offered on the page"
+
+    page.locator("select").filter(has=option).select_option(value=option.get_attribute("value"))
+    page.get_by_text("watch the middle fibres of gluteus medius hold the pelvis level").wait_for()
+    save_shot(page, "teacher-pack-topic")

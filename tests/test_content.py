@@ -356,3 +356,16 @@ def test_all_builtin_text_renders_without_raw_html():
         for level in READING_LEVELS:
             html = render_markdown(getattr(entry.text, level))
             assert "<script" not in html and "&lt;" not in html, entry.id
+
+
+def test_html_in_a_teacher_pack_is_text_not_markup(tmp_path):
+    pack_text = TEACHER_PACK.replace(
+        "lay: It starts on the outer hip bone.",
+        "lay: It starts on the outer hip bone. <script>alert(1)</script> [x](javascript:alert(1))",
+    )
+    (tmp_path / "class.yaml").write_text(pack_text, encoding="utf-8")
+    assert check_content(tmp_path)[0] == 0
+    lay = load_pack(tmp_path).entries["gmed_origin"].text.lay
+    html = render_markdown(lay)
+    assert "<script" not in html and "&lt;script&gt;" in html
+    assert "<a " not in html

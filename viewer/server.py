@@ -6,7 +6,9 @@ The server listens before anything is printed, so the printed URL is always read
 from __future__ import annotations
 
 import errno
+import logging
 import socket
+import subprocess
 import sys
 from collections.abc import Sequence
 
@@ -38,17 +40,30 @@ def websocket_origins(host: str, port: int) -> list[str]:
     return sorted(f"{name}:{port}" for name in names)
 
 
-def display_urls(host: str, port: int) -> list[str]:
-    """URLs to print: the one to open on this machine, and on every interface the network one."""
-    if host in ALL_INTERFACES:
-        urls = [f"http://127.0.0.1:{port}/"]
+def network_addresses() -> list[str]:
+    """This machine's non-loopback IPv4 addresses (what students type), best effort."""
+    found: list[str] = []
+    try:
+        out = subprocess.run(["hostname", "-I"], capture_output=True, text=True, timeout=2).stdout
+        found = out.split()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    if not found:
         try:
-            lan = socket.gethostbyname(socket.gethostname())
+            found = [info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)]
         except OSError:
-            lan = None
-        if lan and not lan.startswith("127."):
-            urls.append(f"http://{lan}:{port}/")
-        return urls
+            found = []
+    addresses = []
+    for address in found:
+        if "." in address and not address.startswith("127.") and address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+def display_urls(host: str, port: int) -> list[str]:
+    """URLs to print: the one to open on this machine, and on every interface the network ones."""
+    if host in ALL_INTERFACES:
+        return [f"http://127.0.0.1:{port}/"] + [f"http://{a}:{port}/" for a in network_addresses()]
     shown = f"[{host}]" if ":" in host else host
     return [f"http://{shown}:{port}/"]
 
@@ -85,6 +100,8 @@ def make_server(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequenc
     def session():
         return create_app(content_dirs=dirs)
 
+    # Serving every interface allows any origin on purpose; say so once, without a log warning.
+    logging.getLogger("bokeh.server.util").setLevel(logging.ERROR)
     try:
         server = pn.serve(
             {"/": session},
@@ -110,6 +127,9 @@ def serve(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequence[str]
     print(f"Hip anatomy viewer: {urls[0]}", file=out, flush=True)
     for url in urls[1:]:
         print(f"On this network: {url}", file=out, flush=True)
+    if host in ALL_INTERFACES:
+        print("Serving every network interface: anyone who can reach this machine can open the viewer.",
+              file=out, flush=True)
     print("Press Ctrl+C to stop.", file=out, flush=True)
     server.start()
     try:

@@ -1,0 +1,765 @@
+"""The hip model: bones, gluteal muscles, nerve and artery at a posture.
+
+:class:`HipModel` holds the posture of the right hip (``flexion``, ``adduction``,
+``rotation``) and the frontal-plane tilt of the pelvis (``pelvic_drop``).  Geometry that never
+moves (bones, origins, the left side) is built once per process and shared read-only; a
+posture change recomputes only the femur transform, the wrapped fibre paths, the muscle
+sheets, nerve, artery, safe zone and moment arms, cached per posture.
+
+Frame and units: ISB pelvis frame (:mod:`meshes.frame`), millimetres, degrees.  With
+``pelvic_drop`` = 0 every output is in the pelvis frame.  A pelvic drop turns the pelvis and
+everything attached to it (sacrum, left hip at neutral) about the right HJC's
+anteroposterior axis, while the right femur keeps the orientation set by ``flexion``,
+``adduction`` and ``rotation``: those three then describe the femur in the room (the pelvis
+frame at zero drop), and the hip joint itself is adducted by the drop, as in single-leg
+stance on the right.  Outputs are then in that room frame; moment arms and lengths use the
+joint angles of the femur relative to the tilted pelvis.
+
+Muscle layout
+-------------
+* Gluteus medius: 13 fibres across the fan, anterior to posterior (u = 0..1), from the outer
+  ilium between the anterior and posterior gluteal lines and below the crest
+  (Gray's Anatomy 1918) to the lateral facet (anterior and middle parts) and the
+  superoposterior facet (posterior part) of the greater trochanter (Pfirrmann et al. 2001;
+  Tsutsumi et al. 2019).  Groups: anterior = fibres 0-4, middle 4-8, posterior 8-12
+  (neighbouring groups share their border fibre, so the three sheets meet).
+* Gluteus minimus: between the anterior and inferior gluteal lines to the anterior facet.
+* Gluteus maximus: posterior ilium behind the posterior gluteal line, sacrum and coccyx to the
+  iliotibial band and gluteal tuberosity, over the posterior third of gluteus medius.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+import param
+import trimesh
+from scipy.spatial.transform import Rotation
+
+from meshes import frame
+from meshes import mechanics as mech
+from meshes import muscles as mu
+from meshes import vessels as vs
+from meshes.landmarks import FIBRE_GROUPS, LANDMARK_IDS
+
+N_POINTS = 24
+GMED_FIBRES = 13
+GROUP_FIBRES: dict[str, slice] = {"anterior": slice(0, 5), "middle": slice(4, 9), "posterior": slice(8, 13)}
+GMIN_FIBRES = 5
+GMAX_FIBRES = 6
+PELVIS_CLEAR = 3.0   # mm; covers the lookup grid's interpolation error on the bone surface
+FEMUR_CLEAR = 2.0
+PELVIC_DROP_RANGE = (-20.0, 20.0)
+MESH_NAMES = (
+    "pelvis", "sacrum", "femur_right", "femur_left",
+    "gmed_anterior_right", "gmed_middle_right", "gmed_posterior_right",
+    "gmed_anterior_left", "gmed_middle_left", "gmed_posterior_left",
+    "gmin_right", "gmin_left", "gmax_right", "gmax_left",
+    "superior_gluteal_nerve_right", "superior_gluteal_artery_right", "safe_zone_right",
+)
+
+
+# ======================================================================================
+# Static anatomy (built once per bone set)
+# ======================================================================================
+
+
+def _unit(v) -> np.ndarray:
+    v = np.asarray(v, dtype=float)
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def _smoothstep(x):
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3 - 2 * x)
+
+
+def project_to_surface(lookup, points, iterations: int = 6) -> np.ndarray:
+    """Newton steps p <- p - d(p) grad d(p) onto the zero level set of an SDF
+    (Hart 1996 sphere-tracing family; exact for a true distance function)."""
+    p = np.array(points, dtype=float).reshape(-1, 3)
+    for _ in range(iterations):
+        d, g = lookup(p)
+        p = p - d[:, None] * g
+    return p
+
+
+def lift(lookup, points, distance: float) -> np.ndarray:
+    """Surface points moved ``distance`` mm out along the SDF gradient."""
+    p = project_to_surface(lookup, points)
+    _, g = lookup(p)
+    return mu.push_out(lookup, p + distance * g, distance, iterations=4)
+
+
+@dataclass
+class Chart:
+    """A planar chart over the outer ilium: centre, anterior and superior in-plane axes and
+    the outward (lateral) normal, all pelvis frame."""
+
+    centre: np.ndarray
+    ex: np.ndarray
+    ey: np.ndarray
+    normal: np.ndarray
+
+    def to2d(self, p):
+        q = np.asarray(p, dtype=float) - self.centre
+        return np.stack([q @ self.ex, q @ self.ey], axis=-1)
+
+    def to3d(self, xy, height: float = 0.0):
+        xy = np.asarray(xy, dtype=float)
+        return self.centre + xy[..., :1] * self.ex + xy[..., 1:2] * self.ey + height * self.normal
+
+
+def ilium_chart(lookup, lines: dict) -> Chart:
+    """Chart from the gluteal lines: normal = mean SDF gradient on them (outward), axes =
+    pelvic X and Y made orthogonal to it."""
+    pts = np.vstack([lines[k] for k in lines])
+    _, g = lookup(pts)
+    n = _unit(g.mean(axis=0))
+    ey = _unit(np.array([0.0, 1.0, 0.0]) - n[1] * n)
+    ex = np.cross(ey, n)
+    if ex[0] < 0:
+        ex = -ex
+    return Chart(pts.mean(axis=0), ex, ey, n)
+
+
+def cast_on_ilium(lookup, chart: Chart, xy, height: float = 90.0, depth: float = 140.0):
+    """Hit points on the outer ilium under chart points, cast along -normal."""
+    starts = chart.to3d(xy, height).reshape(-1, 3)
+    hits, ok = mu.ray_hits(lookup, starts, -chart.normal, max_dist=depth)
+    ok &= np.abs((hits - chart.centre) @ chart.normal) < 60.0
+    return hits, ok
+
+
+def crest_curve(lookup, chart: Chart, x_from: float, x_to: float, y_from: float, columns: int = 28) -> np.ndarray:
+    """Highest points of the outer ilium seen from lateral, for chart columns x_from..x_to
+    (anterior to posterior): the iliac crest as the upper edge of the gluteal surface."""
+    xs = np.linspace(x_from, x_to, columns)
+    ys = np.arange(y_from, y_from + 220.0, 2.0)
+    xy = np.stack(np.meshgrid(xs, ys, indexing="ij"), axis=-1).reshape(-1, 2)
+    hits, ok = cast_on_ilium(lookup, chart, xy)
+    hits = hits.reshape(columns, len(ys), 3)
+    ok = ok.reshape(columns, len(ys))
+    out = []
+    for i in range(columns):
+        run = ok[i]
+        if not run.any():
+            continue
+        j = np.nonzero(run)[0]
+        # top of the contiguous run of hits starting at the lowest hit
+        k = j[0]
+        while k + 1 < len(run) and run[k + 1]:
+            k += 1
+        out.append(hits[i, k])
+    return np.array(out)
+
+
+def oriented(line: np.ndarray, key) -> np.ndarray:
+    """A polyline turned so that ``key(first) >= key(last)``."""
+    line = np.asarray(line, dtype=float)
+    return line if key(line[0]) >= key(line[-1]) else line[::-1]
+
+
+def facet_axis(facet: dict) -> tuple[np.ndarray, np.ndarray, float]:
+    """Centre, unit major axis (pointing anterior) and half length of a facet outline."""
+    out = np.asarray(facet["outline"], dtype=float)
+    c = out.mean(axis=0)
+    _, s, vt = np.linalg.svd(out - c)
+    axis = vt[0] if vt[0][0] >= 0 else -vt[0]
+    half = float(np.abs((out - c) @ axis).max())
+    return c, axis, half
+
+
+def facet_points(facet: dict, t) -> np.ndarray:
+    """Points along a facet's major axis, t = -1 (posterior end) .. +1 (anterior end)."""
+    c, axis, half = facet_axis(facet)
+    return c + np.asarray(t, dtype=float)[:, None] * half * axis
+
+
+def margin_ramp(n: int, start: float, end: float, s0: float, s1: float) -> np.ndarray:
+    """Per-point margin along a path of n points: ``start`` before fraction s0, ``end``
+    after s1, smooth in between."""
+    s = np.linspace(0.0, 1.0, n)
+    return start + (end - start) * _smoothstep((s - s0) / max(s1 - s0, 1e-9))
+
+
+@dataclass
+class Anatomy:
+    """Everything that does not move with the right femur."""
+
+    bones: object
+    pelvis: mu.GridSDF
+    femur: mu.GridSDF
+    pelvis_exact: object
+    femur_exact: object
+    chart: Chart
+    z_mid: float
+    origins: np.ndarray            # (F, 3) pelvis frame
+    insertions: np.ndarray         # (F, 3) femur frame
+    pelvis_margin: np.ndarray      # (F, N)
+    femur_margin: np.ndarray       # (F, N)
+    muscle_of: dict                # muscle -> slice into the fibre batch
+    neutral: np.ndarray = None     # (F, N, 3) wrapped at neutral
+    footprints: dict = field(default_factory=dict)      # pelvis-fixed outlines
+    femur_footprints: dict = field(default_factory=dict)  # femur-frame outlines
+    nerve_start: np.ndarray = None
+    static_meshes: dict = field(default_factory=dict)
+    left_meshes: dict = field(default_factory=dict)
+    origin_centre: np.ndarray = None
+
+
+def _pelvis_grid(bones) -> mu.GridSDF:
+    lo = np.array([-160.0, -100.0, -75.0])
+    hi = np.array([120.0, 200.0, 130.0])
+    return mu.GridSDF.build_banded(bones.pelvis_sdf, lo, hi, spacing=2.5, coarse=7.5, band=7.5)
+
+
+def _femur_grid(bones) -> mu.GridSDF:
+    lo = np.array([-80.0, -230.0, -45.0])
+    hi = np.array([80.0, 80.0, 125.0])
+    return mu.GridSDF.build(bones.femur_sdf, lo, hi, spacing=2.0)
+
+
+def _gmed_origins(anat_lookup, exact, chart, lines, tip) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fibre origins along the upper and posterior edge of the gluteus medius footprint
+    (crest, then posterior gluteal line), the footprint outline and its centre."""
+    ant = oriented(lines["anterior"], lambda p: p @ chart.ex)           # anterior -> posterior
+    post = oriented(lines["posterior"], lambda p: p @ chart.ey)         # top -> bottom
+    a2 = chart.to2d(ant)
+    p2 = chart.to2d(post)
+    crest = crest_curve(anat_lookup, chart, a2[0, 0], p2[0, 0], min(a2[:, 1].min(), p2[:, 1].min()))
+    edge = np.vstack([crest, post])
+    edge = mu.resample(edge, 80)
+    # inset toward the trochanter so the origins sit on the gluteal surface, not the rim
+    e2 = chart.to2d(edge)
+    t2 = chart.to2d(tip)
+    inset = e2 + 8.0 * _unit(t2 - e2)
+    hits, ok = cast_on_ilium(anat_lookup, chart, inset)
+    edge3 = hits[ok]
+    edge3 = mu.resample(edge3, 80)
+    u = np.linspace(0.0, 1.0, GMED_FIBRES)
+    origins = mu.polyline_at(edge3, u)
+    origins = lift(exact, origins, 1.5)
+    outline = np.vstack([ant, mu.resample(np.vstack([ant[-1], post[-1]]), 4)[1:-1], post[::-1], crest[::-1]])
+    outline = lift(anat_lookup, mu.resample(np.vstack([outline, outline[:1]]), 160), 0.8)
+    centre2 = chart.to2d(outline).mean(axis=0)
+    c_hit, _ = cast_on_ilium(anat_lookup, chart, centre2[None])
+    return origins, outline, lift(anat_lookup, c_hit, 0.8)[0]
+
+
+def _gmin_origins(lookup, exact, chart, lines) -> tuple[np.ndarray, np.ndarray]:
+    ant = oriented(lines["anterior"], lambda p: p @ chart.ex)
+    inf = oriented(lines["inferior"], lambda p: p @ chart.ex)
+    f = np.linspace(0.08, 0.92, GMIN_FIBRES)
+    a = mu.polyline_at(ant, f)
+    i = mu.polyline_at(inf, f)
+    mid2 = chart.to2d(0.75 * a + 0.25 * i)
+    hits, ok = cast_on_ilium(lookup, chart, mid2)
+    hits[~ok] = (0.75 * a + 0.25 * i)[~ok]
+    outline = np.vstack([ant, inf[::-1], ant[:1]])
+    return lift(exact, hits, 1.5), lift(lookup, mu.resample(outline, 120), 0.8)
+
+
+def _gmax_origins(exact, pelvis: dict, z_mid: float) -> tuple[np.ndarray, np.ndarray]:
+    psis = np.asarray(pelvis["psis_right"], dtype=float)
+    sac = np.asarray(pelvis.get("sacrum", psis + [-25.0, -40.0, 0.0]), dtype=float)
+    sac = np.array([sac[0], sac[1], z_mid])
+    guide = np.array([
+        psis + [28.0, 26.0, 16.0],
+        psis + [6.0, 8.0, 6.0],
+        sac + [2.0, 0.0, 0.55 * (psis[2] - z_mid)],
+        sac + [14.0, -45.0, 0.35 * (psis[2] - z_mid)],
+        sac + [30.0, -80.0, 0.2 * (psis[2] - z_mid)],
+    ])
+    line = mu.resample(guide, 40)
+    pts = mu.polyline_at(line, np.linspace(0.0, 1.0, GMAX_FIBRES))
+    return lift(exact, pts, 2.0), lift(exact, line, 0.8)
+
+
+def _gmax_insertions(exact_f, femur: dict) -> np.ndarray:
+    tip = np.asarray(femur["greater_trochanter_tip"], dtype=float)
+    itb = lift(exact_f, [tip + [2.0, -55.0, 0.0]], 10.0)[0]        # iliotibial band, lateral
+    tub = lift(exact_f, [tip + [-14.0, -105.0, -6.0]], 2.0)[0]     # gluteal tuberosity
+    return np.linspace(itb, tub, GMAX_FIBRES)
+
+
+def build_anatomy(bones) -> Anatomy:
+    """Build the static part of the model for a bone set (module or namespace with the
+    ``meshes.bones`` interface)."""
+    pelvis = _pelvis_grid(bones)
+    femur = _femur_grid(bones)
+    pex = mu.exact_sdf(bones.pelvis_sdf)
+    fex = mu.exact_sdf(bones.femur_sdf)
+    lines = {k: np.asarray(v, dtype=float) for k, v in bones.GLUTEAL_LINES.items()}
+    chart = ilium_chart(pelvis, lines)
+    dims = getattr(bones, "PELVIS_DIMENSIONS", {})
+    z_mid = -0.5 * float(dims.get("inter_hjc_mm", 160.0))
+    tip_f = np.asarray(bones.FEMUR["greater_trochanter_tip"], dtype=float)
+
+    gmed_o, gmed_outline, gmed_centre = _gmed_origins(pelvis, pex, chart, lines, tip_f)
+    gmin_o, gmin_outline = _gmin_origins(pelvis, pex, chart, lines)
+    gmax_o, gmax_line = _gmax_origins(pex, bones.PELVIS, z_mid)
+
+    u = np.linspace(0.0, 1.0, GMED_FIBRES)
+    lat = bones.FACETS["lateral"]
+    sup = bones.FACETS["superoposterior"]
+    on_lat = u <= 0.58
+    t_lat = np.interp(u[on_lat], [0.0, 0.58], [0.8, -0.8])
+    t_sup = np.interp(u[~on_lat], [0.58, 1.0], [0.6, -0.6])
+    gmed_i = np.vstack([facet_points(lat, t_lat), facet_points(sup, t_sup)])
+    gmed_i = lift(fex, gmed_i, 1.5)
+    gmin_i = lift(fex, facet_points(bones.FACETS["anterior"], np.linspace(0.7, -0.7, GMIN_FIBRES)), 1.5)
+    gmax_i = _gmax_insertions(fex, bones.FEMUR)
+
+    n = N_POINTS
+    muscle_of = {"gmed": slice(0, GMED_FIBRES),
+                 "gmin": slice(GMED_FIBRES, GMED_FIBRES + GMIN_FIBRES),
+                 "gmax": slice(GMED_FIBRES + GMIN_FIBRES, GMED_FIBRES + GMIN_FIBRES + GMAX_FIBRES)}
+    pm = np.vstack([
+        np.tile(margin_ramp(n, PELVIS_CLEAR, PELVIS_CLEAR + 8.0, 0.05, 0.35), (GMED_FIBRES, 1)),
+        np.tile(np.full(n, PELVIS_CLEAR), (GMIN_FIBRES, 1)),
+        np.tile(margin_ramp(n, PELVIS_CLEAR, 34.0, 0.0, 0.3), (GMAX_FIBRES, 1)),
+    ])
+    fm = np.vstack([
+        np.tile(np.full(n, FEMUR_CLEAR), (GMED_FIBRES, 1)),
+        np.tile(np.full(n, FEMUR_CLEAR), (GMIN_FIBRES, 1)),
+        np.tile(margin_ramp(n, 14.0, FEMUR_CLEAR, 0.7, 1.0), (GMAX_FIBRES, 1)),
+    ])
+    anat = Anatomy(
+        bones=bones, pelvis=pelvis, femur=femur, pelvis_exact=pex, femur_exact=fex, chart=chart, z_mid=z_mid,
+        origins=np.vstack([gmed_o, gmin_o, gmax_o]), insertions=np.vstack([gmed_i, gmin_i, gmax_i]),
+        pelvis_margin=pm, femur_margin=fm, muscle_of=muscle_of,
+    )
+    anat.origin_centre = gmed_centre
+    anat.footprints = {"gmed_origin": gmed_outline, "gmin_origin": gmin_outline, "gmax_origin": gmax_line}
+    anat.femur_footprints = {
+        "gmed_insertion": np.asarray(lat["outline"], dtype=float),
+        "gmed_insertion_superoposterior": np.asarray(sup["outline"], dtype=float),
+        "gmin_insertion": np.asarray(bones.FACETS["anterior"]["outline"], dtype=float),
+    }
+    notch = np.asarray(bones.PELVIS["greater_sciatic_notch"], dtype=float)
+    anat.nerve_start = lift(pex, [notch + [4.0, -10.0, 6.0]], vs.ARTERY_RADIUS_MM + 3.0)[0]
+
+    straight = np.linspace(anat.origins, anat.insertions, n, axis=1)
+    anat.neutral = mu.wrap_paths(straight, _obstacles(anat, np.eye(3)), iterations=60)
+    anat.static_meshes = _static_meshes(bones)
+    return anat
+
+
+def _static_meshes(bones) -> dict:
+    pelvis = bones.pelvis_mesh()
+    sacrum = bones.sacrum_mesh()
+    femur_r = bones.femur_mesh("right")
+    femur_l = bones.femur_mesh("left")
+    return {"pelvis": pelvis, "sacrum": sacrum, "femur_right": femur_r, "femur_left": femur_l}
+
+
+@functools.lru_cache(maxsize=4)
+def _anatomy_for(key) -> Anatomy:
+    bones = _BONE_SETS[key]
+    return build_anatomy(bones)
+
+
+_BONE_SETS: dict = {}
+
+
+def anatomy(bones=None) -> Anatomy:
+    """The cached static anatomy for a bone set (default :mod:`meshes.bones`)."""
+    if bones is None:
+        from meshes import bones as default_bones
+
+        bones = default_bones
+    key = id(bones)
+    _BONE_SETS[key] = bones
+    return _anatomy_for(key)
+
+
+# ======================================================================================
+# Posture
+# ======================================================================================
+
+
+def _obstacles(anat: Anatomy, r_joint: np.ndarray) -> list:
+    return [
+        mu.Obstacle(anat.pelvis, anat.pelvis_margin, anat.chart.normal),
+        mu.Obstacle(mu.moved_sdf(anat.femur, r_joint, np.zeros(3)), anat.femur_margin),
+    ]
+
+
+def blended_start(paths: np.ndarray, r_delta: np.ndarray) -> np.ndarray:
+    """Starting guess for paths after the femur turns by ``r_delta`` about the HJC: each
+    point turns by a growing share of the rotation (0 at the origin, all of it at the
+    insertion), so points keep their distance from the joint centre (spherical blend)."""
+    n = paths.shape[1]
+    w = _smoothstep(np.linspace(0.0, 1.0, n))
+    rotvec = Rotation.from_matrix(r_delta).as_rotvec()
+    rs = Rotation.from_rotvec(w[:, None] * rotvec[None, :]).as_matrix()   # (N, 3, 3)
+    return np.einsum("nij,fnj->fni", rs, paths)
+
+
+def solve_paths(anat: Anatomy, r_joint: np.ndarray, start: np.ndarray | None = None,
+                r_start: np.ndarray | None = None, iterations: int = 14) -> np.ndarray:
+    """Wrapped fibre paths (F, N, 3), pelvis frame, for the femur turned by ``r_joint``."""
+    if start is None:
+        start, r_start = anat.neutral, np.eye(3)
+    init = blended_start(start, r_joint @ r_start.T)
+    init[:, 0] = anat.origins
+    init[:, -1] = anat.insertions @ r_joint.T
+    return mu.wrap_paths(init, _obstacles(anat, r_joint), iterations=iterations)
+
+
+def joint_rotation(flexion, adduction, rotation, pelvic_drop) -> tuple[np.ndarray, np.ndarray]:
+    """(pelvis rotation in the room, femur rotation relative to the pelvis).  Pelvic drop
+    turns the pelvis about the room's X axis through the right HJC, + lowering the left side."""
+    p = Rotation.from_euler("X", -pelvic_drop, degrees=True).as_matrix()
+    room = frame.hip_rotation(flexion, adduction, rotation, "right")
+    return p, p.T @ room
+
+
+def joint_angles(r_joint: np.ndarray) -> tuple[float, float, float]:
+    """Flexion, adduction, internal rotation (deg) of a femur rotation, ZXY (Wu et al. 2002)."""
+    f, a, r = Rotation.from_matrix(r_joint).as_euler("ZXY", degrees=True)
+    return float(f), float(a), float(r)
+
+
+def _rotate(mesh: trimesh.Trimesh, r: np.ndarray) -> trimesh.Trimesh:
+    return trimesh.Trimesh(np.asarray(mesh.vertices) @ r.T, mesh.faces, process=False)
+
+
+def mirror_mesh(mesh: trimesh.Trimesh, z_mid: float) -> trimesh.Trimesh:
+    """Mirror image through the midsagittal plane, faces re-wound to stay outward."""
+    v = frame.mirror_about(np.asarray(mesh.vertices), z_mid)
+    return trimesh.Trimesh(v, np.asarray(mesh.faces)[:, ::-1], process=False)
+
+
+class Posture:
+    """Geometry of one posture, computed lazily and cached by :class:`HipModel`."""
+
+    def __init__(self, anat: Anatomy, flexion, adduction, rotation, pelvic_drop):
+        self.anat = anat
+        self.p_room, self.r_joint = joint_rotation(flexion, adduction, rotation, pelvic_drop)
+        self.angles = joint_angles(self.r_joint)
+
+    @functools.cached_property
+    def paths(self) -> np.ndarray:
+        return solve_paths(self.anat, self.r_joint)
+
+    @functools.cached_property
+    def femur_lookup(self):
+        return mu.moved_sdf(self.anat.femur, self.r_joint, np.zeros(3))
+
+    def group_paths(self, group: str) -> np.ndarray:
+        return self.paths[self.anat.muscle_of["gmed"]][GROUP_FIBRES[group]]
+
+    def on_femur(self, paths: np.ndarray, margin: np.ndarray) -> np.ndarray:
+        d, _ = self.femur_lookup(paths.reshape(-1, 3))
+        return d.reshape(paths.shape[:2]) < margin + 0.5
+
+    @functools.cached_property
+    def axes(self) -> dict:
+        return frame.joint_axes(*self.angles, "right")
+
+    @functools.cached_property
+    def moment_arms(self) -> dict:
+        gm = self.anat.muscle_of["gmed"]
+        contact = self.on_femur(self.paths[gm], self.anat.femur_margin[gm])
+        out = {}
+        for g in FIBRE_GROUPS:
+            sl = GROUP_FIBRES[g]
+            out[g] = mech.group_moment_arms(self.paths[gm][sl], self.axes, np.zeros(3), contact[sl])
+        return out
+
+    def lengths_at(self, angles) -> np.ndarray:
+        """Wrapped path lengths of every fibre with the hip at other joint angles, started
+        from this posture's paths."""
+        r = frame.hip_rotation(*angles, "right")
+        paths = solve_paths(self.anat, r, self.paths, self.r_joint, iterations=30)
+        return mu.arc_length(paths)[:, -1]
+
+    def excursion_moment_arms(self, step_deg: float = 1.5) -> dict:
+        """Moment arms as -dL/dtheta (An et al. 1984), per gmed group and axis."""
+        f, a, r = self.angles
+        gm = self.anat.muscle_of["gmed"]
+        sign = {"flexion": -1.0, "abduction": +1.0, "internal_rotation": -1.0}
+        offsets = {"flexion": (1, 0, 0), "abduction": (0, 1, 0), "internal_rotation": (0, 0, 1)}
+        h = np.radians(step_deg)
+        per_axis = {}
+        for axis, (df, da, dr) in offsets.items():
+            up = self.lengths_at((f + df * step_deg, a + da * step_deg, r + dr * step_deg))[gm]
+            dn = self.lengths_at((f - df * step_deg, a - da * step_deg, r - dr * step_deg))[gm]
+            per_axis[axis] = sign[axis] * (up - dn) / (2 * h)
+        return {g: {ax: mech.group_mean(v[GROUP_FIBRES[g]]) for ax, v in per_axis.items()} for g in FIBRE_GROUPS}
+
+    @functools.cached_property
+    def sheets(self) -> dict:
+        """name -> (mesh, deep grid, superficial grid), pelvis frame."""
+        anat = self.anat
+        lookups = [anat.pelvis, self.femur_lookup]
+        gm = self.paths[anat.muscle_of["gmed"]]
+        out = {}
+        for g in FIBRE_GROUPS:
+            belly = {"anterior": 17.0, "middle": 20.0, "posterior": 22.0}[g]
+            prof = mu.thickness_profile(N_POINTS, 5.0, belly, 3.5, belly_at=0.4, tendon_from=0.88)
+            out[f"gmed_{g}"] = mu.loft_sheet(gm[GROUP_FIBRES[g]], prof, lookups, clearance=PELVIS_CLEAR - 1.0)
+        prof = mu.thickness_profile(N_POINTS, 3.0, 8.0, 2.5, belly_at=0.45, tendon_from=0.85)
+        out["gmin"] = mu.loft_sheet(self.paths[anat.muscle_of["gmin"]], prof, lookups, clearance=PELVIS_CLEAR - 1.0)
+        prof = mu.thickness_profile(N_POINTS, 8.0, 20.0, 4.0, belly_at=0.4, tendon_from=0.85)
+        out["gmax"] = mu.loft_sheet(self.paths[anat.muscle_of["gmax"]], prof, lookups, clearance=PELVIS_CLEAR - 1.0)
+        return out
+
+    @functools.cached_property
+    def tip(self) -> np.ndarray:
+        return self.r_joint @ np.asarray(self.anat.bones.FEMUR["greater_trochanter_tip"], dtype=float)
+
+    def _fix(self, mesh: trimesh.Trimesh, clearance: float = 0.5) -> trimesh.Trimesh:
+        v = np.asarray(mesh.vertices)
+        v = mu.push_out(self.anat.pelvis, v, clearance, hint=self.anat.chart.normal)
+        v = mu.push_out(self.femur_lookup, v, clearance)
+        return trimesh.Trimesh(v, mesh.faces, process=False)
+
+    @functools.cached_property
+    def vessels(self) -> dict:
+        """Nerve and artery centrelines and meshes, pelvis frame."""
+        gm = self.paths[self.anat.muscle_of["gmed"]]
+        u = np.linspace(0.0, 1.0, GMED_FIBRES)
+        back = slice(None, None, -1)             # posterior -> anterior
+        start = self.anat.nerve_start
+        lateral = start + 12.0 * self.anat.chart.normal
+        nerve_cross = vs.crossing_points(gm[back][:-1], self.tip, (52.0 + 12.0 * u)[back][:-1])
+        nerve = vs.smooth_polyline(np.vstack([start, lateral, nerve_cross]), passes=3, n=44)
+        branch = vs.crossing_points(gm[-2:-1], self.tip, [78.0])
+        upper = vs.crossing_points(gm[back][2:], self.tip, (96.0 + 14.0 * (1 - u))[back][2:])
+        lower = vs.crossing_points(gm[back][2:-2], self.tip, (40.0 + 12.0 * u)[back][2:-2])
+        a_start = start + np.array([-3.0, -4.0, 0.0])
+        trunk_upper = vs.smooth_polyline(np.vstack([a_start, lateral, branch, upper]), passes=3, n=48)
+        lower_path = vs.smooth_polyline(np.vstack([branch, lower]), passes=3, n=30)
+        lookups = (self.anat.pelvis, self.femur_lookup)
+        clear = vs.ARTERY_RADIUS_MM + 1.0
+        for lk in lookups:
+            nerve = mu.push_out(lk, nerve, clear, hint=self.anat.chart.normal)
+            trunk_upper = mu.push_out(lk, trunk_upper, clear, hint=self.anat.chart.normal)
+            lower_path = mu.push_out(lk, lower_path, clear, hint=self.anat.chart.normal)
+        nerve_mesh = self._fix(vs.tube_mesh(nerve, vs.NERVE_RADIUS_MM))
+        artery_mesh = self._fix(vs.merge([vs.tube_mesh(trunk_upper, vs.ARTERY_RADIUS_MM),
+                                          vs.tube_mesh(lower_path, vs.ARTERY_RADIUS_MM * 0.85)]))
+        return {"nerve": nerve, "artery": [trunk_upper, lower_path],
+                "nerve_mesh": nerve_mesh, "artery_mesh": artery_mesh}
+
+    @functools.cached_property
+    def safe_zone(self) -> tuple[trimesh.Trimesh, np.ndarray]:
+        """Ribbon 30-50 mm from the trochanter tip on the gluteus medius surface, and its
+        marker point."""
+        rows = []
+        for i, g in enumerate(FIBRE_GROUPS):
+            sup = self.sheets[f"gmed_{g}"][2]
+            rows.extend(sup if i == 0 else sup[1:])
+        grid = vs.band_grid(rows, self.tip, *vs.SAFE_ZONE_MM, levels=6)
+        _, g = self.anat.pelvis(grid.reshape(-1, 3))
+        normals = mu.sheet_normals(grid, g.reshape(grid.shape))
+        mesh = vs.ribbon_mesh(grid, normals)
+        mid = grid[len(grid) // 2, grid.shape[1] // 2] + 1.4 * normals[len(grid) // 2, grid.shape[1] // 2]
+        return mesh, mid
+
+    @functools.cached_property
+    def right_meshes(self) -> dict:
+        out = {f"{name}_right": self._fix(m[0], 0.3) if False else m[0] for name, m in self.sheets.items()}
+        out["superior_gluteal_nerve_right"] = self.vessels["nerve_mesh"]
+        out["superior_gluteal_artery_right"] = self.vessels["artery_mesh"]
+        out["safe_zone_right"] = self.safe_zone[0]
+        return out
+
+
+def _left_meshes(anat: Anatomy) -> dict:
+    if not anat.left_meshes:
+        neutral = Posture(anat, 0.0, 0.0, 0.0, 0.0)
+        for name, (mesh, _, _) in neutral.sheets.items():
+            anat.left_meshes[f"{name}_left"] = mirror_mesh(mesh, anat.z_mid)
+    return anat.left_meshes
+
+
+def _surface_point(grid: np.ndarray, s: float = 0.42) -> np.ndarray:
+    """A point on a sheet's superficial grid: middle row, fraction s along the fibres."""
+    return grid[len(grid) // 2, int(round(s * (grid.shape[1] - 1)))]
+
+
+# ======================================================================================
+# The model
+# ======================================================================================
+
+
+class HipModel(param.Parameterized):
+    """Interactive hip model at one posture (right hip moves; left hip stays at neutral)."""
+
+    flexion = param.Number(0.0, bounds=frame.POSTURE_RANGES["flexion"], doc="Right hip flexion, degrees (+ flexion)")
+    adduction = param.Number(0.0, bounds=frame.POSTURE_RANGES["adduction"],
+                             doc="Right hip adduction, degrees (+ adduction, - abduction)")
+    rotation = param.Number(0.0, bounds=frame.POSTURE_RANGES["rotation"],
+                            doc="Right hip internal rotation, degrees (+ internal)")
+    pelvic_drop = param.Number(0.0, bounds=PELVIC_DROP_RANGE,
+                               doc="Frontal-plane pelvic tilt, degrees; + drops the unsupported left side")
+
+    def __init__(self, bones=None, **params):
+        super().__init__(**params)
+        self._bones = bones
+        self._cache: OrderedDict = OrderedDict()
+
+    # ---------------------------------------------------------------- internals
+    @property
+    def anatomy(self) -> Anatomy:
+        return anatomy(self._bones)
+
+    def _key(self):
+        return tuple(round(float(v), 6) for v in (self.flexion, self.adduction, self.rotation, self.pelvic_drop))
+
+    def _posture(self) -> Posture:
+        key = self._key()
+        state = self._cache.get(key)
+        if state is None:
+            state = Posture(self.anatomy, *key)
+            self._cache[key] = state
+            while len(self._cache) > 16:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return state
+
+    def _room(self, points) -> np.ndarray:
+        p = self._posture().p_room
+        return np.asarray(points, dtype=float) @ p.T
+
+    # ---------------------------------------------------------------- public API
+    def femur_transform(self, side: str = "right") -> np.ndarray:
+        """4x4 transform from the femur frame (``bones.femur_mesh(side)`` coordinates) to the
+        output frame.  The left femur stays at neutral and moves only with the pelvis."""
+        st = self._posture()
+        t = np.eye(4)
+        if side == "right":
+            t[:3, :3] = st.p_room @ st.r_joint
+        elif side == "left":
+            t[:3, :3] = st.p_room
+        else:
+            raise ValueError(f"side must be 'right' or 'left', not {side!r}")
+        return t
+
+    def joint_angles(self) -> dict[str, float]:
+        """Angles of the right femur relative to the pelvis (equal to the parameters when
+        ``pelvic_drop`` is 0)."""
+        f, a, r = self._posture().angles
+        return {"flexion": f, "adduction": a, "rotation": r}
+
+    def fibres(self, group: str) -> list[np.ndarray]:
+        """Wrapped fibre paths of a gluteus medius group (or ``gmin``/``gmax``), each (N, 3),
+        origin -> insertion."""
+        st = self._posture()
+        if group in GROUP_FIBRES:
+            paths = st.group_paths(group)
+        elif group in ("gmin", "gmax", "gmed"):
+            paths = st.paths[self.anatomy.muscle_of[group]]
+        else:
+            raise KeyError(f"unknown fibre group {group!r}")
+        return [self._room(p) for p in paths]
+
+    def moment_arms(self, method: str = "line_of_action") -> dict[str, dict[str, float]]:
+        """Mean moment arm (mm) of each gluteus medius group about the flexion, abduction and
+        internal-rotation axes; + means that action.  ``method``: ``"line_of_action"``
+        (((p - HJC) x u) . a on the femur-side segment) or ``"excursion"`` (-dL/dtheta)."""
+        st = self._posture()
+        if method == "line_of_action":
+            return {g: dict(v) for g, v in st.moment_arms.items()}
+        if method == "excursion":
+            return st.excursion_moment_arms()
+        raise ValueError(f"method must be 'line_of_action' or 'excursion', not {method!r}")
+
+    def fibre_lengths(self) -> dict[str, float]:
+        """Mean origin-to-insertion path length (mm) of each gluteus medius group."""
+        st = self._posture()
+        return {g: mech.group_mean([mech.path_length(p) for p in st.group_paths(g)]) for g in FIBRE_GROUPS}
+
+    def meshes(self) -> dict[str, trimesh.Trimesh]:
+        """Every scene mesh at the current posture.  Meshes that do not move are shared
+        objects: treat them as read-only."""
+        st = self._posture()
+        anat = self.anatomy
+        static = anat.static_meshes
+        p = st.p_room
+        moved = not np.allclose(p, np.eye(3))
+        out = {
+            "pelvis": _rotate(static["pelvis"], p) if moved else static["pelvis"],
+            "sacrum": _rotate(static["sacrum"], p) if moved else static["sacrum"],
+            "femur_right": _rotate(static["femur_right"], p @ st.r_joint),
+            "femur_left": _rotate(static["femur_left"], p) if moved else static["femur_left"],
+        }
+        right = st.right_meshes
+        left = _left_meshes(anat)
+        for name in MESH_NAMES:
+            if name in out:
+                continue
+            mesh = right.get(name) or left.get(name)
+            out[name] = _rotate(mesh, p) if moved else mesh
+        return out
+
+    def footprints(self) -> dict[str, np.ndarray]:
+        """Attachment outlines (N, 3): ``gmed_origin`` on the ilium, ``gmed_insertion``
+        (lateral facet) and ``gmed_insertion_superoposterior`` on the trochanter, plus
+        ``gmin_origin``, ``gmin_insertion`` and ``gmax_origin``."""
+        st = self._posture()
+        anat = self.anatomy
+        out = {k: self._room(v) for k, v in anat.footprints.items()}
+        for k, v in anat.femur_footprints.items():
+            out[k] = self._room(v @ st.r_joint.T)
+        return out
+
+    def landmarks(self) -> dict[str, np.ndarray]:
+        """Landmark id -> xyz at the current posture (every id of ``LANDMARK_IDS``)."""
+        st = self._posture()
+        anat = self.anatomy
+        b = anat.bones
+        pel = {k: np.asarray(v, dtype=float) for k, v in b.PELVIS.items()}
+        fem = {k: st.r_joint @ np.asarray(v, dtype=float) for k, v in b.FEMUR.items()}
+        facets = {k: st.r_joint @ np.asarray(v["centre"], dtype=float) for k, v in b.FACETS.items()}
+        sheets = st.sheets
+        lines = b.GLUTEAL_LINES
+        out = {
+            "gmed_origin": anat.origin_centre,
+            "gmed_insertion": facets["lateral"],
+            "gmed_anterior": _surface_point(sheets["gmed_anterior"][2]),
+            "gmed_middle": _surface_point(sheets["gmed_middle"][2]),
+            "gmed_posterior": _surface_point(sheets["gmed_posterior"][2]),
+            "superior_gluteal_nerve": _tube_point(st.vessels["nerve"], st.vessels["nerve_mesh"], 0.6),
+            "superior_gluteal_artery": _tube_point(st.vessels["artery"][0], st.vessels["artery_mesh"], 0.65),
+            "safe_zone": st.safe_zone[1],
+            "gmin": _surface_point(sheets["gmin"][2], 0.55),
+            "gmax": _surface_point(sheets["gmax"][2], 0.45),
+            "hip_joint_centre": pel.get("hip_joint_centre", np.zeros(3)),
+            "acetabulum": pel.get("acetabulum", np.zeros(3)),
+            "anterior_gluteal_line": pel.get("anterior_gluteal_line", mu.polyline_at(lines["anterior"], 0.5)),
+            "posterior_gluteal_line": pel.get("posterior_gluteal_line", mu.polyline_at(lines["posterior"], 0.5)),
+            "inferior_gluteal_line": pel.get("inferior_gluteal_line", mu.polyline_at(lines["inferior"], 0.5)),
+            "sacrum": pel.get("sacrum", _sacrum_point(anat)),
+            "femoral_head": fem.get("femoral_head", np.zeros(3)),
+            "greater_trochanter_tip": fem["greater_trochanter_tip"],
+            "lateral_facet": facets["lateral"],
+            "superoposterior_facet": facets["superoposterior"],
+            "anterior_facet": facets["anterior"],
+            "lesser_trochanter": fem.get("lesser_trochanter", fem["greater_trochanter_tip"] + [0.0, -60.0, -30.0]),
+        }
+        for k in ("asis_right", "asis_left", "aiis_right", "psis_right", "iliac_crest_top",
+                  "greater_sciatic_notch", "ischial_tuberosity", "pubic_symphysis"):
+            out[k] = pel[k]
+        return {k: self._room(out[k]) for k in LANDMARK_IDS}
+
+
+def _tube_point(path: np.ndarray, mesh: trimesh.Trimesh, s: float) -> np.ndarray:
+    """The tube vertex nearest the outward side of a centreline point."""
+    c = mu.polyline_at(path, s)
+    v = np.asarray(mesh.vertices)
+    near = v[np.argsort(np.linalg.norm(v - c, axis=1))[:12]]
+    return near[np.argmax(near[:, 2])]
+
+
+def _sacrum_point(anat: Anatomy) -> np.ndarray:
+    v = np.asarray(anat.static_meshes["sacrum"].vertices)
+    return v[np.argmin(v[:, 0])]

@@ -1,0 +1,457 @@
+"""Muscle geometry: signed-distance lookups, fibre paths that wrap over bone, and thick
+sheets lofted over the fibres.
+
+Everything here is generic over any signed distance function (negative inside, mm) and is
+expressed in the ISB pelvis frame (see :mod:`meshes.frame`).  The functions are small and
+pure; :mod:`meshes.model` strings them together for the gluteal muscles.
+
+Wrapping follows the elastic-string (obstacle-set) idea: a fibre is a polyline of ``N``
+points with fixed ends; the points are repeatedly pulled straight and pushed out of every
+bone along the SDF gradient until no point is closer to a bone than its margin.  The result
+approximates the shortest path over the bones (Garner & Pandy 2000, Comput Methods Biomech
+Biomed Engin 3:1, obstacle-set method; here with implicit obstacles).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+import trimesh
+
+SDF = Callable[[np.ndarray], np.ndarray]
+
+
+# --------------------------------------------------------------------------------------
+# Signed distance lookups
+# --------------------------------------------------------------------------------------
+
+
+def sdf_gradient(fn: SDF, points: np.ndarray, h: float = 0.5) -> np.ndarray:
+    """Central-difference gradient of ``fn`` at ``points`` (M, 3)."""
+    pts = np.asarray(points, dtype=float).reshape(-1, 3)
+    grad = np.empty_like(pts)
+    for axis in range(3):
+        step = np.zeros(3)
+        step[axis] = h
+        grad[:, axis] = (fn(pts + step) - fn(pts - step)) / (2.0 * h)
+    return grad
+
+
+@dataclass
+class GridSDF:
+    """A signed distance function sampled once on a regular grid, then looked up by
+    trilinear interpolation (value and gradient together).  Points outside the grid fall
+    back to the exact function."""
+
+    fn: SDF
+    lo: np.ndarray
+    spacing: float
+    shape: tuple[int, int, int]
+    table: np.ndarray  # (nx*ny*nz, 4) float64: value, dvalue/dx, dvalue/dy, dvalue/dz
+
+    @classmethod
+    def build(cls, fn: SDF, lo, hi, spacing: float = 2.0) -> "GridSDF":
+        lo = np.asarray(lo, dtype=float)
+        hi = np.asarray(hi, dtype=float)
+        shape = tuple(int(np.ceil((hi[i] - lo[i]) / spacing)) + 1 for i in range(3))
+        axes = [lo[i] + spacing * np.arange(shape[i]) for i in range(3)]
+        grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 3)
+        values = np.empty(len(grid))
+        chunk = 200_000
+        for start in range(0, len(grid), chunk):
+            values[start : start + chunk] = fn(grid[start : start + chunk])
+        values = values.reshape(shape)
+        grads = np.gradient(values, spacing)
+        table = np.stack([values, *grads], axis=-1).reshape(-1, 4)
+        return cls(fn=fn, lo=lo, spacing=float(spacing), shape=shape, table=table)
+
+    @staticmethod
+    def _offsets(sx: int, sy: int) -> np.ndarray:
+        return np.array([dx * sx + dy * sy + dz for dx in (0, 1) for dy in (0, 1) for dz in (0, 1)])
+
+    @classmethod
+    def build_banded(cls, fn: SDF, lo, hi, spacing: float = 2.0, coarse: float = 8.0,
+                     band: float = 12.0) -> "GridSDF":
+        """Like :meth:`build`, but the exact function is evaluated only in a narrow band
+        (|d| < ``band`` on a coarse pre-sampling); elsewhere the coarse samples are
+        interpolated.  For slow SDFs."""
+        rough = cls.build(fn, np.asarray(lo, float) - coarse, np.asarray(hi, float) + coarse, coarse)
+        lo = np.asarray(lo, dtype=float)
+        hi = np.asarray(hi, dtype=float)
+        shape = tuple(int(np.ceil((hi[i] - lo[i]) / spacing)) + 1 for i in range(3))
+        axes = [lo[i] + spacing * np.arange(shape[i]) for i in range(3)]
+        grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 3)
+        values, _ = rough(grid)
+        near = np.nonzero(np.abs(values) < band)[0]
+        chunk = 200_000
+        for start in range(0, len(near), chunk):
+            idx = near[start : start + chunk]
+            values[idx] = fn(grid[idx])
+        values = values.reshape(shape)
+        grads = np.gradient(values, spacing)
+        table = np.stack([values, *grads], axis=-1).reshape(-1, 4)
+        return cls(fn=fn, lo=lo, spacing=float(spacing), shape=shape, table=table)
+
+    def __call__(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Signed distance (M,) and unit gradient (M, 3) at ``points`` (M, 3)."""
+        pts = np.asarray(points, dtype=float).reshape(-1, 3)
+        q = (pts - self.lo) / self.spacing
+        n = np.array(self.shape)
+        inside = np.all((q >= 0.0) & (q <= n - 1.000001), axis=1)
+        i0 = np.clip(np.floor(q).astype(np.int64), 0, n - 2)
+        f = np.clip(q - i0, 0.0, 1.0)
+        sy = self.shape[2]
+        sx = self.shape[1] * sy
+        base = i0[:, 0] * sx + i0[:, 1] * sy + i0[:, 2]
+        corners = base[:, None] + self._offsets(sx, sy)[None, :]
+        fx, fy, fz = f[:, 0:1], f[:, 1:2], f[:, 2:3]
+        wx = np.concatenate([1 - fx, fx], 1)[:, [0, 0, 0, 0, 1, 1, 1, 1]]
+        wy = np.concatenate([1 - fy, fy], 1)[:, [0, 0, 1, 1, 0, 0, 1, 1]]
+        wz = np.concatenate([1 - fz, fz], 1)[:, [0, 1, 0, 1, 0, 1, 0, 1]]
+        out = np.einsum("mc,mck->mk", wx * wy * wz, self.table[corners])
+        d = out[:, 0]
+        g = out[:, 1:]
+        if not inside.all():
+            # Outside the sampled box the bone is assumed absent: the distance grows by the
+            # distance to the box (an upper bound by the triangle inequality).
+            far = ~inside
+            clamped = self.lo + np.clip(q[far], 0.0, n - 1.000001) * self.spacing
+            gap = pts[far] - clamped
+            d[far] += np.linalg.norm(gap, axis=1)
+            g[far] += gap / np.maximum(np.linalg.norm(gap, axis=1, keepdims=True), 1e-9)
+        norm = np.linalg.norm(g, axis=1, keepdims=True)
+        g = g / np.maximum(norm, 1e-9)
+        return d, g
+
+
+def exact_sdf(fn: SDF) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Wrap a plain SDF as a (value, unit gradient) lookup without a grid."""
+
+    def lookup(points):
+        pts = np.asarray(points, dtype=float).reshape(-1, 3)
+        g = sdf_gradient(fn, pts)
+        g /= np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-9)
+        return fn(pts), g
+
+    return lookup
+
+
+def moved_sdf(lookup, rotation: np.ndarray, translation: np.ndarray):
+    """A (value, gradient) lookup for a rigid body whose SDF is known in its own frame.
+
+    ``rotation``/``translation`` map body-frame points to the pelvis frame (x = R q + t), so a
+    pelvis-frame point is looked up at q = R^T (x - t) and the gradient turned back by R.
+    """
+    r = np.asarray(rotation, dtype=float)
+    t = np.asarray(translation, dtype=float)
+
+    def moved(points):
+        pts = np.asarray(points, dtype=float).reshape(-1, 3)
+        d, g = lookup((pts - t) @ r)
+        return d, g @ r.T
+
+    return moved
+
+
+# --------------------------------------------------------------------------------------
+# Surfaces: ray casting and projection
+# --------------------------------------------------------------------------------------
+
+
+def ray_hits(lookup, starts: np.ndarray, direction: np.ndarray, max_dist: float = 200.0,
+             tol: float = 0.05, max_steps: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    """Sphere tracing (Hart 1996, The Visual Computer 12:527) from ``starts`` along one
+    ``direction``.  Returns hit points (M, 3) and a boolean hit mask."""
+    starts = np.asarray(starts, dtype=float).reshape(-1, 3)
+    direction = np.asarray(direction, dtype=float)
+    direction = direction / np.linalg.norm(direction)
+    t = np.zeros(len(starts))
+    hit = np.zeros(len(starts), dtype=bool)
+    active = np.ones(len(starts), dtype=bool)
+    for _ in range(max_steps):
+        if not active.any():
+            break
+        idx = np.nonzero(active)[0]
+        d, _ = lookup(starts[idx] + t[idx, None] * direction)
+        done = d < tol
+        hit[idx[done]] = True
+        t[idx[~done]] += np.maximum(d[~done] * 0.9, 0.2)
+        active[idx[done]] = False
+        active &= t < max_dist
+    return starts + t[:, None] * direction, hit
+
+
+def push_out(lookup, points: np.ndarray, margin, iterations: int = 6,
+             hint: np.ndarray | None = None) -> np.ndarray:
+    """Move points closer to a surface than ``margin`` outward along the SDF gradient.
+
+    Points deep inside (d < 0) move along ``hint`` (an outward direction) when the gradient
+    points against it, so that a thin plate is left on the intended side.
+    """
+    p = np.array(points, dtype=float).reshape(-1, 3)
+    margin = np.broadcast_to(np.asarray(margin, dtype=float), (len(p),))
+    for _ in range(iterations):
+        d, g = lookup(p)
+        bad = d < margin
+        if not bad.any():
+            break
+        if hint is not None:
+            flip = bad & (d < 0) & (g @ hint < -0.2)
+            g[flip] = hint / np.linalg.norm(hint)
+        p[bad] += (margin[bad] - d[bad] + 0.05)[:, None] * g[bad]
+    return p
+
+
+# --------------------------------------------------------------------------------------
+# Polylines
+# --------------------------------------------------------------------------------------
+
+
+def arc_length(path: np.ndarray) -> np.ndarray:
+    """Cumulative arc length along the last-but-one axis; (..., N)."""
+    seg = np.linalg.norm(np.diff(path, axis=-2), axis=-1)
+    return np.concatenate([np.zeros(seg.shape[:-1] + (1,)), np.cumsum(seg, axis=-1)], axis=-1)
+
+
+def resample(path: np.ndarray, n: int) -> np.ndarray:
+    """Resample a polyline (N, 3) to ``n`` points evenly spaced along its length."""
+    path = np.asarray(path, dtype=float)
+    s = arc_length(path)
+    if s[-1] <= 0:
+        return np.repeat(path[:1], n, axis=0)
+    t = np.linspace(0.0, s[-1], n)
+    return np.stack([np.interp(t, s, path[:, k]) for k in range(3)], axis=1)
+
+
+def resample_batch(paths: np.ndarray) -> np.ndarray:
+    """Resample each path of a (F, N, 3) batch evenly by arc length, keeping N."""
+    f, n, _ = paths.shape
+    s = arc_length(paths)
+    total = np.maximum(s[:, -1:], 1e-9)
+    u = s / total + 2.0 * np.arange(f)[:, None]          # one increasing key over the batch
+    target = np.linspace(0.0, 1.0, n)[None, :] + 2.0 * np.arange(f)[:, None]
+    j = np.clip(np.searchsorted(u.ravel(), target.ravel(), side="right") - 1, 0, None)
+    j = np.minimum(j.reshape(f, n) - n * np.arange(f)[:, None], n - 2)
+    j = np.clip(j, 0, n - 2)
+    u0 = np.take_along_axis(u, j, 1)
+    u1 = np.take_along_axis(u, j + 1, 1)
+    w = np.clip((target - u0) / np.maximum(u1 - u0, 1e-12), 0.0, 1.0)[..., None]
+    p0 = np.take_along_axis(paths, j[..., None], 1)
+    p1 = np.take_along_axis(paths, (j + 1)[..., None], 1)
+    return p0 + w * (p1 - p0)
+
+
+def polyline_at(path: np.ndarray, fractions) -> np.ndarray:
+    """Points at given arc-length fractions (0..1) along a polyline."""
+    path = np.asarray(path, dtype=float)
+    s = arc_length(path)
+    t = np.asarray(fractions, dtype=float) * s[-1]
+    return np.stack([np.interp(t, s, path[:, k]) for k in range(3)], axis=-1)
+
+
+# --------------------------------------------------------------------------------------
+# Wrapping
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Obstacle:
+    """A bone for wrapping: a (value, gradient) lookup in the pelvis frame, a per-point
+    margin (F, N) in mm and an optional outward hint used only for points inside."""
+
+    lookup: Callable
+    margin: np.ndarray
+    hint: np.ndarray | None = None
+
+
+def _project(p: np.ndarray, obstacles: Sequence[Obstacle]) -> None:
+    """Push interior points of a (F, N, 3) batch out of every obstacle, in place."""
+    inner = p[:, 1:-1].reshape(-1, 3)
+    for ob in obstacles:
+        margin = ob.margin[:, 1:-1].reshape(-1)
+        d, g = ob.lookup(inner)
+        bad = d < margin
+        if not bad.any():
+            continue
+        if ob.hint is not None:
+            flip = bad & (d < 0) & (g @ ob.hint < -0.2)
+            g[flip] = ob.hint
+        inner[bad] += (margin[bad] - d[bad] + 0.02)[:, None] * g[bad]
+    p[:, 1:-1] = inner.reshape(p.shape[0], -1, 3)
+
+
+def _straighten_spans(p: np.ndarray, obstacles: Sequence[Obstacle], tol: float = 0.3) -> None:
+    """Lay every run of free points (touching no obstacle) on the straight line between
+    the anchors around it (path ends and contact points), in place."""
+    f, n, _ = p.shape
+    touching = np.zeros((f, n), dtype=bool)
+    flat = p.reshape(-1, 3)
+    for ob in obstacles:
+        d, _ = ob.lookup(flat)
+        touching |= d.reshape(f, n) < ob.margin + tol
+    touching[:, 0] = touching[:, -1] = True
+    idx = np.broadcast_to(np.arange(n), (f, n))
+    prev = np.maximum.accumulate(np.where(touching, idx, 0), axis=1)
+    nxt = np.minimum.accumulate(np.where(touching, idx, n - 1)[:, ::-1], axis=1)[:, ::-1]
+    s = arc_length(p)
+    s0 = np.take_along_axis(s, prev, 1)
+    s1 = np.take_along_axis(s, nxt, 1)
+    w = np.where(nxt > prev, (s - s0) / np.maximum(s1 - s0, 1e-12), 0.0)[..., None]
+    p0 = np.take_along_axis(p, prev[..., None], 1)
+    p1 = np.take_along_axis(p, nxt[..., None], 1)
+    p[:] = p0 + w * (p1 - p0)
+
+
+def wrap_paths(init: np.ndarray, obstacles: Sequence[Obstacle], iterations: int = 40,
+               relax: float = 0.6, final_projections: int = 4) -> np.ndarray:
+    """Wrap a batch of fibre polylines (F, N, 3) with fixed ends over implicit obstacles.
+
+    Each iteration pulls every interior point toward the midpoint of its neighbours (the
+    discrete elastic string shortening, a Laplacian step), projects it out of each obstacle
+    along the SDF gradient and lays the free runs between contact points straight; every
+    few iterations the points are re-spaced evenly along the path.  A converged path is
+    taut: straight where free, lying on the surface where it wraps (Garner & Pandy 2000
+    obstacle-set geometry, implicit-surface form).
+    """
+    p = np.array(init, dtype=float, copy=True)
+    for it in range(iterations):
+        mid = 0.5 * (p[:, :-2] + p[:, 2:])
+        p[:, 1:-1] += relax * (mid - p[:, 1:-1])
+        _project(p, obstacles)
+        _straighten_spans(p, obstacles)
+        _project(p, obstacles)
+        if it % 4 == 3:
+            p = resample_batch(p)
+            _project(p, obstacles)
+    for _ in range(final_projections):
+        _project(p, obstacles)
+    return p
+
+
+def contact_mask(path: np.ndarray, obstacle: Obstacle, index: int, tol: float = 0.5) -> np.ndarray:
+    """Points of fibre ``index`` lying on (within ``tol`` of the margin of) an obstacle."""
+    d, _ = obstacle.lookup(path)
+    return d < obstacle.margin[index] + tol
+
+
+# --------------------------------------------------------------------------------------
+# Sheets
+# --------------------------------------------------------------------------------------
+
+
+def grid_faces(rows: int, cols: int, offset: int = 0, flip: bool = False) -> np.ndarray:
+    """Two triangles per quad of a rows x cols vertex grid (row-major)."""
+    r, c = np.meshgrid(np.arange(rows - 1), np.arange(cols - 1), indexing="ij")
+    a = (r * cols + c).ravel() + offset
+    b = a + 1
+    d = a + cols
+    e = d + 1
+    tri = np.concatenate([np.stack([a, d, b], 1), np.stack([b, d, e], 1)])
+    return tri[:, ::-1] if flip else tri
+
+
+def box_faces(rows: int, cols: int) -> np.ndarray:
+    """Faces closing two stacked rows x cols grids (deep at 0, superficial at rows*cols)
+    into one watertight solid."""
+    n = rows * cols
+    faces = [grid_faces(rows, cols, 0), grid_faces(rows, cols, n, flip=True)]
+
+    def ring(idx):
+        idx = np.asarray(idx)
+        a, b = idx[:-1], idx[1:]
+        return np.concatenate([np.stack([a, b, a + n], 1), np.stack([b, b + n, a + n], 1)])
+
+    grid = np.arange(n).reshape(rows, cols)
+    faces.append(ring(grid[0, :]))            # first row edge
+    faces.append(ring(grid[-1, ::-1]))        # last row edge
+    faces.append(ring(grid[::-1, 0]))         # first column edge
+    faces.append(ring(grid[:, -1]))           # last column edge
+    return np.concatenate(faces)
+
+
+def closed_sheet(deep: np.ndarray, superficial: np.ndarray) -> trimesh.Trimesh:
+    """A watertight solid between two (rows, cols, 3) grids, faces wound outward."""
+    rows, cols, _ = deep.shape
+    verts = np.concatenate([deep.reshape(-1, 3), superficial.reshape(-1, 3)])
+    faces = box_faces(rows, cols)
+    mesh = trimesh.Trimesh(verts, faces, process=False)
+    if mesh.volume < 0:
+        mesh = trimesh.Trimesh(verts, faces[:, ::-1], process=False)
+    return mesh
+
+
+def sheet_normals(grid: np.ndarray, outward: np.ndarray) -> np.ndarray:
+    """Unit normals of a (rows, cols, 3) surface grid, each oriented to agree with the
+    matching vector of ``outward`` (rows, cols, 3), then blended with it half and half so
+    they leave the bone even where the sheet is folded."""
+    du = np.gradient(grid, axis=0)
+    ds = np.gradient(grid, axis=1)
+    n = np.cross(ds, du)
+    n /= np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-9)
+    sign = np.sign(np.sum(n * outward, axis=-1, keepdims=True))
+    sign[sign == 0] = 1.0
+    n = 0.5 * n * sign + 0.5 * outward
+    return n / np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-9)
+
+
+def upsample_rows(fibres: np.ndarray, factor: int) -> np.ndarray:
+    """Insert ``factor - 1`` rows between neighbouring fibres of a (F, N, 3) batch by
+    Catmull-Rom interpolation across the fan (Catmull & Rom 1974)."""
+    f = fibres.shape[0]
+    if factor <= 1 or f < 2:
+        return fibres
+    padded = np.concatenate([2 * fibres[:1] - fibres[1:2], fibres, 2 * fibres[-1:] - fibres[-2:-1]])
+    rows = []
+    for i in range(f - 1):
+        p0, p1, p2, p3 = padded[i], padded[i + 1], padded[i + 2], padded[i + 3]
+        for k in range(factor):
+            t = k / factor
+            rows.append(0.5 * ((2 * p1) + (-p0 + p2) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2
+                               + (-p0 + 3 * p1 - 3 * p2 + p3) * t**3))
+    rows.append(fibres[-1])
+    return np.stack(rows)
+
+
+def loft_sheet(fibres: np.ndarray, thickness: np.ndarray, lookups: Sequence, rows_factor: int = 2,
+               clearance: float = 0.8) -> tuple[trimesh.Trimesh, np.ndarray, np.ndarray]:
+    """Loft a watertight thick sheet over a fan of fibres.
+
+    ``fibres`` (F, N, 3) form the deep face; the superficial face lies ``thickness`` (N,) or
+    (rows, N) mm further out along the sheet normal, oriented away from the nearest bone.
+    Every vertex is finally pushed at least ``clearance`` mm out of each bone lookup.
+    Returns the mesh and its deep and superficial vertex grids (rows, N, 3).
+    """
+    deep = upsample_rows(fibres, rows_factor)
+    rows, cols, _ = deep.shape
+    flat = deep.reshape(-1, 3)
+    for lk in lookups:
+        flat = push_out(lk, flat, clearance)
+    best_d = np.full(len(flat), np.inf)
+    outward = np.zeros_like(flat)
+    for lk in lookups:
+        d, g = lk(flat)
+        closer = d < best_d
+        best_d[closer] = d[closer]
+        outward[closer] = g[closer]
+    deep = flat.reshape(rows, cols, 3)
+    normals = sheet_normals(deep, outward.reshape(rows, cols, 3))
+    thick = np.asarray(thickness, dtype=float)
+    thick = np.broadcast_to(thick, (rows, cols)) if thick.ndim == 1 else thick
+    sup = (deep + normals * thick[..., None]).reshape(-1, 3)
+    for lk in lookups:
+        sup = push_out(lk, sup, clearance)
+    sup = sup.reshape(rows, cols, 3)
+    return closed_sheet(deep, sup), deep, sup
+
+
+def thickness_profile(n: int, origin: float, belly: float, tendon: float, belly_at: float = 0.45,
+                      tendon_from: float = 0.85) -> np.ndarray:
+    """Thickness along a fibre (n samples, origin -> insertion): rising from ``origin`` to
+    ``belly`` at ``belly_at`` and tapering to a flat ``tendon`` beyond ``tendon_from``."""
+    s = np.linspace(0.0, 1.0, n)
+    up = np.sin(0.5 * np.pi * np.clip(s / belly_at, 0, 1))
+    down = np.cos(0.5 * np.pi * np.clip((s - belly_at) / (tendon_from - belly_at), 0, 1))
+    prof = np.where(s <= belly_at, origin + (belly - origin) * up, tendon + (belly - tendon) * down)
+    return prof

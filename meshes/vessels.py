@@ -1,0 +1,144 @@
+"""Superior gluteal nerve and artery as tubes along paths, and the nerve's safe-zone band.
+
+Course (Gray's Anatomy 1918): both leave the pelvis through the greater sciatic foramen
+above piriformis and run forward between gluteus medius and gluteus minimus; the deep
+branch of the artery splits into an upper division toward the anterior superior iliac spine
+and a lower division toward the greater trochanter.
+
+Safe zone: sources disagree on how far above the greater trochanter the nerve runs: 5 cm
+(Jacobs & Buxton 1989), 3 cm (Bos et al. 1994), measured mean 4.8 cm, range 2-9 cm.  The
+band drawn spans 30-50 mm from the trochanter tip on the muscle surface.
+
+Frame and units: ISB pelvis frame, mm.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import trimesh
+
+from meshes.muscles import closed_sheet, resample
+
+SAFE_ZONE_MM = (30.0, 50.0)
+NERVE_RADIUS_MM = 1.8
+ARTERY_RADIUS_MM = 2.0
+
+
+def smooth_polyline(points: np.ndarray, passes: int = 3, n: int = 40) -> np.ndarray:
+    """Resample a polyline evenly to ``n`` points and smooth it with Laplacian passes,
+    ends fixed (Taubin 1995 style umbrella operator, shrinking allowed)."""
+    p = resample(np.asarray(points, dtype=float), n)
+    for _ in range(passes):
+        p[1:-1] = 0.5 * p[1:-1] + 0.25 * (p[:-2] + p[2:])
+    return p
+
+
+def _frames(path: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rotation-minimising frames along a polyline by double reflection
+    (Wang, Juettler, Zheng & Liu 2008, ACM TOG 27:2)."""
+    t = np.gradient(path, axis=0)
+    t /= np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-9)
+    ref = np.array([0.0, 0.0, 1.0]) if abs(t[0][2]) < 0.9 else np.array([1.0, 0.0, 0.0])
+    r = np.cross(t[0], ref)
+    r /= np.linalg.norm(r)
+    rs = [r]
+    for i in range(len(path) - 1):
+        v1 = path[i + 1] - path[i]
+        c1 = v1 @ v1
+        if c1 < 1e-12:
+            rs.append(rs[-1])
+            continue
+        rl = rs[-1] - (2.0 / c1) * (v1 @ rs[-1]) * v1
+        tl = t[i] - (2.0 / c1) * (v1 @ t[i]) * v1
+        v2 = t[i + 1] - tl
+        c2 = v2 @ v2
+        rn = rl - (2.0 / c2) * (v2 @ rl) * v2 if c2 > 1e-12 else rl
+        rs.append(rn / np.linalg.norm(rn))
+    r = np.array(rs)
+    s = np.cross(t, r)
+    return r, s
+
+
+def tube_mesh(path: np.ndarray, radius: float, sides: int = 10) -> trimesh.Trimesh:
+    """Watertight tube of circular section around a polyline, with flat end caps."""
+    path = np.asarray(path, dtype=float)
+    n = len(path)
+    r, s = _frames(path)
+    ang = np.linspace(0.0, 2.0 * np.pi, sides, endpoint=False)
+    ring = np.cos(ang)[None, :, None] * r[:, None, :] + np.sin(ang)[None, :, None] * s[:, None, :]
+    verts = (path[:, None, :] + radius * ring).reshape(-1, 3)
+    faces = []
+    for i in range(n - 1):
+        for j in range(sides):
+            a = i * sides + j
+            b = i * sides + (j + 1) % sides
+            c = a + sides
+            d = b + sides
+            faces += [[a, b, d], [a, d, c]]
+    c0 = len(verts)
+    c1 = c0 + 1
+    verts = np.vstack([verts, path[0], path[-1]])
+    last = (n - 1) * sides
+    for j in range(sides):
+        faces.append([c0, (j + 1) % sides, j])
+        faces.append([c1, last + j, last + (j + 1) % sides])
+    mesh = trimesh.Trimesh(verts, np.array(faces), process=False)
+    if mesh.volume < 0:
+        mesh = trimesh.Trimesh(verts, np.array(faces)[:, ::-1], process=False)
+    return mesh
+
+
+def merge(meshes) -> trimesh.Trimesh:
+    """One mesh from several closed parts (still watertight: each part is closed)."""
+    verts, faces, offset = [], [], 0
+    for m in meshes:
+        verts.append(np.asarray(m.vertices))
+        faces.append(np.asarray(m.faces) + offset)
+        offset += len(m.vertices)
+    return trimesh.Trimesh(np.vstack(verts), np.vstack(faces), process=False)
+
+
+def point_at_distance(path: np.ndarray, centre: np.ndarray, distance: float) -> np.ndarray | None:
+    """First point along ``path`` (walked from its far end back toward ``centre``... i.e. from
+    the last point to the first) whose distance from ``centre`` reaches ``distance``;
+    linear interpolation between path points.  None if the path never gets that far."""
+    p = np.asarray(path, dtype=float)[::-1]
+    d = np.linalg.norm(p - centre, axis=1)
+    idx = np.nonzero(d >= distance)[0]
+    if len(idx) == 0:
+        return None
+    k = idx[0]
+    if k == 0:
+        return p[0]
+    w = (distance - d[k - 1]) / max(d[k] - d[k - 1], 1e-9)
+    return p[k - 1] + w * (p[k] - p[k - 1])
+
+
+def crossing_points(paths, centre: np.ndarray, distances) -> np.ndarray:
+    """For each path (origin -> insertion), the point at the given distance from ``centre``
+    (the trochanter tip), walking up from the insertion."""
+    pts = []
+    for path, dist in zip(paths, np.broadcast_to(np.asarray(distances, float), (len(paths),))):
+        q = point_at_distance(path, centre, dist)
+        if q is not None:
+            pts.append(q)
+    return np.array(pts)
+
+
+def band_grid(surface_rows, centre: np.ndarray, lo: float, hi: float, levels: int = 5) -> np.ndarray:
+    """Grid (rows, levels, 3) of points on a surface (given as polylines running origin ->
+    insertion) lying ``lo``..``hi`` mm from ``centre``."""
+    dists = np.linspace(lo, hi, levels)
+    rows = []
+    for path in surface_rows:
+        row = [point_at_distance(path, centre, d) for d in dists]
+        if all(q is not None for q in row):
+            rows.append(np.array(row))
+    return np.array(rows)
+
+
+def ribbon_mesh(grid: np.ndarray, normals: np.ndarray, lift: float = 0.4, thickness: float = 1.0) -> trimesh.Trimesh:
+    """A thin watertight slab over a (rows, cols, 3) grid, ``lift`` mm off the surface along
+    ``normals`` and ``thickness`` mm thick."""
+    deep = grid + lift * normals
+    return closed_sheet(deep, deep + thickness * normals)

@@ -1,0 +1,675 @@
+"""Procedural bone geometry of the hip: pelvis (both hip bones), sacrum and both femurs.
+
+Frame and units: ISB pelvis frame (Wu et al. 2002, J Biomech 35:543), origin at the right hip
+joint centre (HJC), X anterior, Y superior, Z right; millimetres and degrees (see
+:mod:`meshes.frame`).  The femur frame equals the pelvis frame at neutral posture: the femoral
+head is centred on the HJC and the knee centre lies on the -Y axis.
+
+Shape model
+-----------
+Each bone is a signed distance function (SDF, negative inside, millimetres) built with the
+toolkit in :mod:`meshes._sdf` from smooth unions (polynomial smooth minimum) of
+
+* a thin, curved **iliac plate**: a sheet lofted between the iliac crest curve (ASIS, tubercle,
+  highest point, PSIS) and a lower curve running from the AIIS over the acetabular roof to the
+  apex of the greater sciatic notch and the PIIS, bulged outward (convex gluteal surface,
+  concave iliac fossa), thickened towards the sacroiliac region and the notch margin.  It is
+  stored as a dense cloud of spheres whose radius is the local half thickness;
+* swept tubes (round cones) for the crest rim, the pelvic brim, the pubic rami, the ischium and
+  the ischiopubic ramus; small bumps for ASIS, AIIS, PSIS, pubic tubercle, ischial spine;
+* the **acetabulum**: a thick spherical shell around the femoral head, open along the
+  acetabular axis (inclination 39 deg, anteversion 18 deg in Murray's radiographic definition),
+  with an inferior acetabular notch;
+* the **sacrum**: a tapered, posteriorly curved plate (S1 body and alae down to the apex and a
+  short coccyx) with a median crest and four pairs of anterior foramina;
+* the **femur**: spherical head, tapered neck, the greater trochanter as a rounded convex block
+  whose flat faces are the four facets of Pfirrmann et al. 2001, lesser trochanter,
+  intertrochanteric crest, a slightly bowed shaft and two condyles with an intercondylar notch.
+
+Surfaces come from flying-edges contouring of the SDF sampled on a narrow band around the
+surface, light Taubin smoothing and, where needed, topology-preserving decimation.  The left
+hip bone and the left femur are exact mirror images through the midsagittal plane
+``Z = -inter_hjc/2``.
+
+Target figures and their sources (rows of ``shared/reference/anatomy.md``, "Geometry targets
+for a simplified adult right hip", plus the "insertion" and "origin" rows of "Anatomy"):
+
+=============================  ===============  ==========================================
+quantity                        model           source row
+=============================  ===============  ==========================================
+femoral head diameter           47 mm           OpenSim femur meshes (46-49 mm)
+neck-shaft angle                128 deg         Toogood 2009; 1070-CT morphometry study
+femoral anteversion             12 deg          Toogood 2009; Jiang 2015
+femoral offset                  40 mm           3-D CT and cadaver studies (38-43 mm)
+femur length HJC-knee centre    415 mm          OpenSim gait2392; Dostal 1981 (400-430)
+greater trochanter tip          ~HJC height,    OpenSim femur meshes
+                                ~52 lat, ~24 post
+lateral / superoposterior facet 35 mm x 37 deg, Pfirrmann 2001; Robertson 2008
+                                438 / 197 mm2
+inter-ASIS width                ~248 mm         OpenSim, TLEM 2.0 (235-260)
+ASIS height above HJC           ~74 mm          OpenSim, TLEM 2.0, Dostal (65-85)
+highest iliac crest point       ~160 mm         OpenSim pelvis meshes
+ischial tuberosity              ~55 mm below    OpenSim pelvis meshes
+inter-HJC distance              160 mm          OpenSim, TLEM 2.0 (155-170)
+acetabulum                      39 / 18 deg     Fowkes 2011; Mechlenburg 2019
+gluteus medius origin region    +30..-60 mm AP, OpenSim gait2392, Rajagopal, TLEM 2.0,
+                                70-130 mm up    Dostal 1981; lines after Gray's 1918
+=============================  ===============  ==========================================
+
+The gluteal lines follow Gray's Anatomy (1918): the anterior line starts on the crest behind
+the ASIS and arches backward and down to the upper greater sciatic notch; the posterior line
+drops from the crest in front of the PSIS; the inferior line runs from above the AIIS back to
+the notch above the acetabulum.  Gluteus medius arises between the crest and posterior line
+above and the anterior line below; gluteus minimus between the anterior and inferior lines.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import trimesh
+
+from meshes import _sdf as S
+from meshes.frame import mirror_about
+
+# ============================================================================ design numbers
+INTER_HJC = 160.0
+Z_MID = -INTER_HJC / 2.0
+HEAD_RADIUS = 23.5
+NECK_SHAFT_DEG = 128.0
+ANTEVERSION_DEG = 12.0
+OFFSET = 40.0
+LENGTH = 415.0
+ACETAB_INCLINATION_DEG = 39.0
+ACETAB_ANTEVERSION_DEG = 18.0
+
+
+def _acetabular_axis(incl_deg: float, antev_deg: float) -> np.ndarray:
+    """Unit axis out of the right acetabulum, radiographic definitions (Murray 1993, JBJS Br
+    75:228): inclination = angle of the axis to the longitudinal axis in the coronal plane,
+    anteversion = angle of the axis to the coronal plane."""
+    i, a = np.radians(incl_deg), np.radians(antev_deg)
+    return np.array([np.sin(a), -np.cos(a) * np.cos(i), np.cos(a) * np.sin(i)])
+
+
+ACETAB_AXIS = _acetabular_axis(ACETAB_INCLINATION_DEG, ACETAB_ANTEVERSION_DEG)
+
+# Right hip bone control points (pelvis frame, mm).
+_ASIS = np.array([62.0, 74.0, 44.0])
+_PSIS = np.array([-100.0, 66.0, -38.0])
+_AIIS = np.array([44.0, 34.0, 22.0])
+_CREST = np.array([
+    _ASIS,
+    [48.0, 100.0, 52.0],
+    [28.0, 126.0, 56.0],     # iliac tubercle
+    [2.0, 147.0, 50.0],
+    [-28.0, 156.0, 36.0],    # highest point (crest rim centre; surface ~ +6)
+    [-58.0, 148.0, 14.0],
+    [-82.0, 122.0, -14.0],
+    [-96.0, 92.0, -32.0],
+    _PSIS,
+])
+_WING_BASE = np.array([
+    [-98.0, 44.0, -42.0],    # PIIS
+    [-82.0, 30.0, -32.0],
+    [-62.0, 24.0, -22.0],    # apex of the greater sciatic notch
+    [-38.0, 30.0, -10.0],
+    [-10.0, 36.0, 2.0],
+    [18.0, 36.0, 12.0],
+    [40.0, 32.0, 18.0],      # above the AIIS
+])
+
+
+# ============================================================================ pelvis SDF
+def _smoothstep(e0, e1, x):
+    t = np.clip((x - e0) / (e1 - e0), 0.0, 1.0)
+    return t * t * (3 - 2 * t)
+
+
+def _wing_half_thickness(u, v):
+    """Half thickness (mm) of the iliac plate: thin in the iliac fossa, thick at the acetabular
+    roof and notch margin (v -> 0) and behind the auricular surface (u -> 0)."""
+    return (2.4 + 7.5 * (1 - v) ** 2.2 + 8.0 * _smoothstep(0.32, 0.0, u) * (1 - 0.6 * v)
+            + 1.5 * _smoothstep(0.85, 1.0, u))
+
+
+@lru_cache(maxsize=None)
+def _wing() -> S.LoftSheet:
+    crest = S.spline(_CREST[::-1], 400)           # PSIS -> ASIS, like the base curve
+    base = S.spline(_WING_BASE, 400)
+    n_out = np.array([-0.40, -0.25, 0.88])            # outward (gluteal) direction of the plate
+    g = lambda u: np.sin(np.pi * np.clip(u * 1.1, 0, 1)) ** 0.8    # noqa: E731
+    return S.LoftSheet(base, crest, n_out, 7.0, g, _wing_half_thickness)
+
+
+@lru_cache(maxsize=None)
+def _crest_tube():
+    crest = S.resample(S.spline(_CREST, 200), 24)
+    r = 5.0 + 1.5 * np.sin(np.linspace(0, np.pi, 24)) ** 2
+    r[:3] = [6.5, 6.0, 5.5]
+    r[-3:] = [6.0, 6.5, 7.0]
+    return crest, r
+
+
+_BRIM = np.array([[-86.0, 58.0, -44.0], [-60.0, 42.0, -42.0], [-28.0, 24.0, -38.0],
+                  [4.0, 10.0, -38.0], [28.0, -2.0, -46.0], [40.0, -14.0, -62.0], [44.0, -20.0, -74.0]])
+_ISCHIUM = np.array([[-18.0, -10.0, -14.0], [-30.0, -30.0, -20.0], [-38.0, -48.0, -24.0],
+                     [-30.0, -58.0, -30.0]])
+_ISCHIO_PUBIC = np.array([[-30.0, -58.0, -30.0], [-8.0, -60.0, -44.0], [14.0, -56.0, -58.0],
+                          [32.0, -46.0, -72.0], [40.0, -36.0, -76.0]])
+_SUP_PUBIC = np.array([[18.0, -6.0, -10.0], [30.0, -12.0, -36.0], [40.0, -20.0, -60.0],
+                       [44.0, -26.0, -74.0]])
+
+
+def hip_bone_right_sdf(points) -> np.ndarray:
+    """SDF of the right hip bone alone (ilium, ischium, pubis), pelvis frame."""
+    p = np.atleast_2d(np.asarray(points, float))
+    # iliac plate and its borders
+    d = _wing()(p)
+    crest, r_crest = _crest_tube()
+    d = S.smin(d, S.tube(p, crest, r_crest), 4.0)
+    d = S.smin(d, S.sphere(p, _ASIS + [-3.0, -1.0, 0.0], 7.5), 4.0)           # ASIS
+    d = S.smin(d, S.tube(p, [_ASIS + [-2, -4, -2], [52.0, 48.0, 28.0], _AIIS], [5.5, 4.5, 7.5]), 5.0)
+    d = S.smin(d, S.ellipsoid(p, _AIIS, [9.0, 7.0, 8.0]), 4.0)              # AIIS
+    d = S.smin(d, S.tube(p, [_PSIS, [-100.0, 52.0, -41.0], [-98.0, 42.0, -42.0]], [8.0, 7.5, 9.0]), 5.0)
+    # body of the ilium above the acetabulum
+    d = S.smin(d, S.ellipsoid(p, [-6.0, 30.0, -10.0], [34.0, 20.0, 22.0]), 10.0)
+    # acetabulum: thick shell around the head, open along the acetabular axis
+    n = ACETAB_AXIS
+    outer = S.ellipsoid(p, [-3.0, 3.0, -7.0], [36.0, 35.0, 33.0])
+    inner = np.linalg.norm(p, axis=1) - (HEAD_RADIUS + 1.0)
+    cup = S.smax(outer, S.plane(p, n * 3.0, n), 3.0)
+    d = S.smin(d, cup, 8.0)
+    # pelvic brim, pubic rami, ischium
+    d = S.smin(d, S.tube(p, _BRIM, [9.0, 8.0, 7.0, 7.0, 7.0, 8.0, 9.0]), 8.0)
+    d = S.smin(d, S.tube(p, _SUP_PUBIC, [11.0, 8.5, 8.5, 9.0]), 6.0)
+    d = S.smin(d, S.ellipsoid(p, [42.0, -30.0, -70.0], [10.0, 18.0, 9.0]), 5.0)   # pubic body
+    d = S.smin(d, S.sphere(p, [50.0, -16.0, -62.0], 5.0), 3.0)                   # pubic tubercle
+    d = S.smin(d, S.tube(p, _ISCHIUM, [13.0, 11.0, 12.5, 10.0]), 8.0)
+    d = S.smin(d, S.ellipsoid(p, [-40.0, -46.0, -24.0], [11.0, 17.0, 12.0]), 5.0)  # tuberosity
+    d = S.smin(d, S.tube(p, _ISCHIO_PUBIC, [9.5, 7.0, 6.0, 7.0, 8.0]), 5.0)
+    d = S.smin(d, S.round_cone(p, [-34.0, -12.0, -26.0], [-46.0, -16.0, -40.0], 8.0, 3.0), 4.0)  # spine
+    # hollow the socket and cut the acetabular notch
+    d = S.smax(d, -inner, 2.0)
+    notch_dir = np.array([0.0, -1.0, 0.0]) - (-n[1]) * n * -1.0
+    notch_dir = np.array([0.0, -1.0, 0.0]) - (np.array([0.0, -1.0, 0.0]) @ n) * n
+    notch_dir /= np.linalg.norm(notch_dir)
+    notch = S.round_cone(p, notch_dir * 16 + n * 6, notch_dir * 34 + n * 6, 8.0, 9.0)
+    d = S.smax(d, -notch, 3.0)
+    # pubic symphysis: a narrow gap at the midline
+    d = S.smax(d, -(p[:, 2] - (Z_MID + 1.5)), 1.5)
+    return d
+
+
+def _mirror(p: np.ndarray) -> np.ndarray:
+    return mirror_about(p, Z_MID)
+
+
+_SAC_CURVE = np.array([[-68.0, 84.0], [-78.0, 62.0], [-88.0, 34.0], [-95.0, 8.0],
+                       [-96.0, -16.0], [-92.0, -34.0]])
+
+
+@lru_cache(maxsize=None)
+def _sacrum_cloud() -> S.SphereCloud:
+    ns = 90
+    c2 = S.resample(S.spline(_SAC_CURVE, 300), ns)
+    s = np.linspace(0.0, 1.0, ns)
+    half_w = np.interp(s, [0, 0.15, 0.35, 0.6, 0.85, 1.0], [46, 45, 34, 22, 13, 8])
+    half_t = np.interp(s, [0, 0.2, 0.45, 0.7, 1.0], [15, 12, 9, 7, 5])
+    pts, rad = [], []
+    for i in range(ns):
+        w = np.arange(-half_w[i], half_w[i] + 0.01, 1.6)
+        c = np.column_stack([np.full_like(w, c2[i, 0]), np.full_like(w, c2[i, 1]), Z_MID + w])
+        pts.append(c)
+        rad.append(half_t[i] * (1.0 - 0.35 * (w / half_w[i]) ** 2))
+    return S.SphereCloud(np.vstack(pts), np.concatenate(rad), k=4)
+
+
+def sacrum_sdf(points) -> np.ndarray:
+    """SDF of the sacrum and coccyx, pelvis frame."""
+    p = np.atleast_2d(np.asarray(points, float))
+    d = _sacrum_cloud()(p)
+    # S1 body (promontory) and the median sacral crest
+    d = S.smin(d, S.ellipsoid(p, [-62.0, 76.0, Z_MID], [20.0, 14.0, 24.0]), 6.0)
+    d = S.smin(d, S.tube(p, [[-86.0, 76.0, Z_MID], [-100.0, 40.0, Z_MID], [-106.0, 0.0, Z_MID]],
+                         [5.0, 4.5, 3.5]), 6.0)
+    d = S.smin(d, S.tube(p, [[-92.0, -34.0, Z_MID], [-86.0, -50.0, Z_MID], [-78.0, -60.0, Z_MID]],
+                         [5.0, 4.0, 3.0]), 3.0)
+    # anterior sacral foramina
+    c2 = S.resample(S.spline(_SAC_CURVE, 300), 101)
+    for s, w in [(0.22, 16.0), (0.40, 14.0), (0.56, 12.0), (0.70, 10.0)]:
+        c = c2[int(s * 100)]
+        t = c2[min(int(s * 100) + 2, 100)] - c2[max(int(s * 100) - 2, 0)]
+        nrm = np.array([-t[1], t[0]]) / np.linalg.norm(t)   # anterior side of the curve
+        if nrm[0] < 0:
+            nrm = -nrm
+        for side in (-1, 1):
+            q = [c[0] + nrm[0] * 8.0, c[1] + nrm[1] * 8.0, Z_MID + side * w]
+            d = S.smax(d, -S.sphere(p, q, 4.0), 2.0)
+    return d
+
+
+def pelvis_sdf(points) -> np.ndarray:
+    """Signed distance (mm, negative inside) to the pelvis: both hip bones and the sacrum."""
+    p = np.atleast_2d(np.asarray(points, float))
+    right = hip_bone_right_sdf(p)
+    left = hip_bone_right_sdf(_mirror(p))
+    return np.minimum(np.minimum(right, left), sacrum_sdf(p))
+
+
+def hip_bones_sdf(points) -> np.ndarray:
+    """Signed distance to both hip bones (no sacrum)."""
+    p = np.atleast_2d(np.asarray(points, float))
+    return np.minimum(hip_bone_right_sdf(p), hip_bone_right_sdf(_mirror(p)))
+
+
+# ============================================================================ femur SDF
+def _femur_local_frame():
+    """Construction frame: shaft axis = local +Y through the neck-shaft intersection (origin).
+
+    Returns (R, T, head_local, knee_local): world = R @ local + T.
+    """
+    nsa, av = np.radians(NECK_SHAFT_DEG), np.radians(ANTEVERSION_DEG)
+    # unit vector head -> neck base (lateral, distal, posterior)
+    u = np.array([-np.sin(nsa) * np.sin(av), np.cos(nsa), np.sin(nsa) * np.cos(av)])
+    L = OFFSET / np.sin(nsa)            # head centre to the shaft axis along the neck
+    head = -L * u
+    k = np.sqrt(LENGTH ** 2 - head[0] ** 2 - head[2] ** 2) - head[1]
+    knee = np.array([0.0, -k, 0.0])
+    a = (head - knee) / np.linalg.norm(head - knee)
+    b = np.array([0.0, 1.0, 0.0])
+    v = np.cross(a, b)
+    c = float(a @ b)
+    vx = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
+    R = np.eye(3) + vx + vx @ vx / (1 + c)
+    T = -R @ head
+    return R, T, head, knee, u
+
+
+_R, _T, _HEAD_L, _KNEE_L, _NECK_U = _femur_local_frame()
+
+
+def _to_local(p):
+    return (p - _T) @ _R          # R^T (p - T) for row vectors
+
+
+def _to_world(q):
+    return np.asarray(q, float) @ _R.T + _T
+
+
+def _shaft_centre(y):
+    """Local shaft centre line (slight anterior bow, Yazji et al. style curvature)."""
+    t = np.clip((-y) / 380.0, 0, 1)
+    return np.stack([4.0 * np.sin(np.pi * t), y, np.zeros_like(y)], axis=-1)
+
+
+# greater trochanter planes, world (femur) frame: (point, outward normal)
+_GT_PLANES = {
+    "lateral": ([0.0, -18.0, 60.0], [0.10, 0.12, 1.0]),
+    "superoposterior": ([-24.0, -2.0, 48.0], [-0.55, 0.78, 0.30]),
+    "anterior": ([4.0, -14.0, 54.0], [0.80, 0.30, 0.52]),
+    "posterior": ([-30.0, -18.0, 50.0], [-0.92, 0.05, 0.38]),
+}
+_GT_EXTRA = [
+    ([-6.0, 0.0, 46.0], [0.35, 0.92, 0.0]),      # superior border (anterior part lower than tip)
+    ([0.0, 0.0, 34.0], [0.0, 0.25, -1.0]),       # trochanteric fossa side
+    ([0.0, -62.0, 0.0], [0.0, -1.0, 0.0]),       # distal limit (blends into shaft)
+]
+
+
+def _gt_sdf(p):
+    d = None
+    for pt, nn in list(_GT_PLANES.values()) + _GT_EXTRA:
+        di = S.plane(p, pt, nn)
+        d = di if d is None else S.smax(d, di, 7.0)
+    return d
+
+
+def femur_sdf(points) -> np.ndarray:
+    """Signed distance (mm, negative inside) to the right femur, femur frame."""
+    p = np.atleast_2d(np.asarray(points, float))
+    q = _to_local(p)
+    u = _NECK_U
+    head = S.sphere(q, _HEAD_L, HEAD_RADIUS)
+    # fovea capitis
+    fovea = _HEAD_L + HEAD_RADIUS * np.array([-0.25, -0.45, -0.86]) / np.linalg.norm([-0.25, -0.45, -0.86])
+    head = S.smax(head, -S.sphere(q, fovea, 4.0), 1.5)
+    neck = S.round_cone(q, _HEAD_L + 8 * u, _HEAD_L + 44 * u, 15.0, 19.0)
+    d = S.smin(head, neck, 5.0)
+    # shaft
+    ys = np.array([-20.0, -60.0, -110.0, -180.0, -260.0, -320.0, -350.0, -372.0])
+    rs = np.array([21.0, 17.0, 14.5, 13.5, 13.5, 15.5, 20.0, 26.0])
+    d = S.smin(d, S.tube(q, _shaft_centre(ys), rs), 10.0)
+    # linea aspera
+    d = S.smin(d, S.tube(q, _shaft_centre(np.array([-90.0, -180.0, -290.0])) + [-12.5, 0, 0], [3.0, 3.5, 2.5]), 4.0)
+    # greater trochanter (world frame planes), intertrochanteric crest, lesser trochanter
+    d = S.smin(d, _gt_sdf(p), 6.0)
+    lt_base = _to_local(np.array([[-6.0, -52.0, 34.0]]))[0]
+    lt_tip = _to_local(np.array([[-22.0, -58.0, 16.0]]))[0]
+    d = S.smin(d, S.round_cone(q, lt_base, lt_tip, 10.0, 6.0), 5.0)
+    crest_pts = _to_local(np.array([[-28.0, -14.0, 48.0], [-24.0, -36.0, 34.0], [-20.0, -56.0, 20.0]]))
+    d = S.smin(d, S.tube(q, crest_pts, [6.0, 5.0, 5.0]), 5.0)
+    # distal femur: metaphysis and condyles (world frame: knee centre at (0, -LENGTH, 0))
+    kc = np.array([0.0, -LENGTH, 0.0])
+    d = S.smin(d, S.ellipsoid(p, kc + [2.0, 22.0, 0.0], [24.0, 36.0, 36.0]), 12.0)
+    for side in (-1.0, 1.0):
+        cc = kc + [-6.0, -2.0, 21.0 * side]
+        d = S.smin(d, S.ellipsoid(p, cc, [30.0, 24.0, 16.0]), 8.0)
+        d = S.smin(d, S.sphere(p, kc + [0.0, 2.0, 38.0 * side], 8.0), 6.0)       # epicondyle
+    notch = S.round_cone(p, kc + [-40.0, -14.0, 0.0], kc + [-4.0, -24.0, 0.0], 10.0, 8.0)
+    d = S.smax(d, -notch, 4.0)
+    groove = S.round_cone(p, kc + [34.0, 30.0, 0.0], kc + [30.0, -8.0, 0.0], 7.0, 7.0)
+    d = S.smax(d, -groove, 6.0)
+    return d
+
+
+# ============================================================================ meshes
+_PELVIS_FACES = 30000
+_FEMUR_FACES = 7800
+
+
+def _flip(m: trimesh.Trimesh) -> trimesh.Trimesh:
+    return trimesh.Trimesh(_mirror(m.vertices), m.faces[:, ::-1].copy(), process=False)
+
+
+@lru_cache(maxsize=None)
+def _hip_bone_right_mesh() -> trimesh.Trimesh:
+    return S.mesh_from_sdf(hip_bone_right_sdf, [-122.0, -76.0, -82.0], [84.0, 176.0, 76.0], 2.0,
+                           target_faces=11500)
+
+
+@lru_cache(maxsize=None)
+def _pelvis_mesh() -> trimesh.Trimesh:
+    r = _hip_bone_right_mesh()
+    return trimesh.util.concatenate([r, _flip(r)])
+
+
+def pelvis_mesh() -> trimesh.Trimesh:
+    """Both hip bones, one watertight mesh (two shells), pelvis frame."""
+    return _pelvis_mesh().copy()
+
+
+@lru_cache(maxsize=None)
+def _sacrum_mesh() -> trimesh.Trimesh:
+    return S.mesh_from_sdf(sacrum_sdf, [-126.0, -72.0, Z_MID - 66], [-30.0, 104.0, Z_MID + 66], 2.0,
+                           target_faces=6000)
+
+
+def sacrum_mesh() -> trimesh.Trimesh:
+    return _sacrum_mesh().copy()
+
+
+@lru_cache(maxsize=None)
+def _femur_mesh_right() -> trimesh.Trimesh:
+    return S.mesh_from_sdf(femur_sdf, [-50.0, -450.0, -50.0], [45.0, 30.0, 75.0], 2.0,
+                           target_faces=_FEMUR_FACES)
+
+
+@lru_cache(maxsize=None)
+def _femur_mesh_left() -> trimesh.Trimesh:
+    return _flip(_femur_mesh_right())
+
+
+def femur_mesh(side: str = "right") -> trimesh.Trimesh:
+    """Femur in the femur frame; the left one is the mirror image about Z = -inter_hjc/2."""
+    if side == "right":
+        return _femur_mesh_right().copy()
+    if side == "left":
+        return _femur_mesh_left().copy()
+    raise ValueError(f"side must be 'right' or 'left', not {side!r}")
+
+
+# ============================================================================ landmarks
+def _on(f, pts):
+    return S.project(f, np.asarray(pts, float))
+
+
+def _ray_lines(f, xy: np.ndarray, n: int = 40) -> np.ndarray:
+    """Points of the outer right ilium below a polyline of (x, y) targets, hit from lateral."""
+    xy = S.resample(S.spline(np.asarray(xy, float), 200), n)
+    origins = np.column_stack([xy, np.full(len(xy), 150.0)])
+    return S.raycast(f, origins, [0.0, 0.0, -1.0])
+
+
+_LINE_XY = {
+    # Gray's 1918 course of each line, expressed in (X, Y) of the outer ilium
+    "anterior": [[36.0, 118.0], [27.0, 94.0], [14.0, 76.0], [-6.0, 64.0], [-30.0, 56.0],
+                 [-52.0, 48.0], [-66.0, 40.0]],
+    "posterior": [[-66.0, 146.0], [-72.0, 120.0], [-78.0, 92.0], [-84.0, 66.0], [-88.0, 52.0]],
+    "inferior": [[40.0, 42.0], [20.0, 40.0], [0.0, 39.0], [-22.0, 37.0], [-40.0, 33.0], [-54.0, 29.0]],
+}
+
+
+def _gluteal_lines(n: int = 40) -> dict[str, np.ndarray]:
+    xy = np.vstack([S.resample(S.spline(np.asarray(v, float), 200), n) for v in _LINE_XY.values()])
+    origins = np.column_stack([xy, np.full(len(xy), 150.0)])
+    hits = S.raycast(hip_bone_right_sdf, origins, [0.0, 0.0, -1.0]).reshape(len(_LINE_XY), n, 3)
+    return dict(zip(_LINE_XY, hits))
+
+
+def _crest_top() -> np.ndarray:
+    xs, zs = np.meshgrid(np.linspace(-60, 20, 41), np.linspace(0, 60, 31))
+    o = np.column_stack([xs.ravel(), np.full(xs.size, 230.0), zs.ravel()])
+    hits = S.raycast(hip_bone_right_sdf, o, [0.0, -1.0, 0.0], max_dist=150)
+    hits = hits[np.isfinite(hits[:, 1])]
+    return hits[np.argmax(hits[:, 1])]
+
+
+def _pelvis_landmarks(lines) -> dict[str, np.ndarray]:
+    n = ACETAB_AXIS
+    targets = {
+        "asis_right": _ASIS + [10.0, 0.0, 2.0],
+        "aiis_right": _AIIS + [10.0, -2.0, 2.0],
+        "psis_right": _PSIS + [-10.0, 0.0, 0.0],
+        "greater_sciatic_notch": [-80.0, 5.0, -28.0],
+        "ischial_tuberosity": [-48.0, -58.0, -26.0],
+        "pubic_symphysis": [62.0, -30.0, Z_MID + 1.5],
+    }
+    on = _on(hip_bone_right_sdf, list(targets.values()))
+    lm = dict(zip(targets, on))
+    hjc = np.zeros(3)
+    lm.update({
+        "hip_joint_centre": hjc,
+        "acetabulum": -n * (HEAD_RADIUS + 1.0),
+        "asis_left": _mirror(lm["asis_right"][None])[0],
+        "psis_left": _mirror(lm["psis_right"][None])[0],
+        "iliac_crest_top": _crest_top(),
+        "sacrum": _on(sacrum_sdf, [[-130.0, 30.0, Z_MID]])[0],
+        "hip_joint_centre_left": _mirror(hjc[None])[0],
+    })
+    for k in ("anterior", "posterior", "inferior"):
+        line = lines[k]
+        lm[f"{k}_gluteal_line"] = line[len(line) // 2]
+    return lm
+
+
+def _ellipse_outline(f, centre, nrm, major_dir, a, b, n=48):
+    """Outline of an elliptical footprint (semi-axes a, b) in the tangent plane at ``centre``,
+    projected onto the surface."""
+    e1 = major_dir - (major_dir @ nrm) * nrm
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(nrm, e1)
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    pts = centre + np.outer(a * np.cos(t), e1) + np.outer(b * np.sin(t), e2)
+    return _on(f, pts)
+
+
+def _facets() -> dict[str, dict]:
+    f = femur_sdf
+    axis = _R @ np.array([0.0, 1.0, 0.0])          # femoral shaft axis (up), world frame
+    spec = {
+        # name: (nominal centre, major direction, semi-axes)
+        "lateral": ([-6.0, -22.0, 70.0], None, (17.5, 8.0)),
+        "superoposterior": ([-28.0, 2.0, 46.0], np.array([1.0, 0.0, 0.0]), (7.9, 7.9)),
+        "anterior": ([12.0, -14.0, 60.0], -axis, (12.0, 8.0)),
+        "posterior": ([-36.0, -22.0, 48.0], -axis, (11.0, 8.0)),
+    }
+    centres = _on(f, [v[0] for v in spec.values()])
+    normals = S.normal(f, centres)
+    rings, n = [], 48
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    for (name, (_, major, (a, b))), c, nrm in zip(spec.items(), centres, normals):
+        if major is None:
+            # 37 deg to the femoral axis, running from posterosuperior to anteroinferior
+            down = -axis - (-axis @ nrm) * nrm
+            down /= np.linalg.norm(down)
+            ant = np.cross(nrm, down)
+            if ant[0] < 0:
+                ant = -ant
+            ang = np.radians(37.0)
+            major = np.cos(ang) * down + np.sin(ang) * ant
+        e1 = major - (major @ nrm) * nrm
+        e1 /= np.linalg.norm(e1)
+        e2 = np.cross(nrm, e1)
+        rings.append(c + np.outer(a * np.cos(t), e1) + np.outer(b * np.sin(t), e2))
+    outlines = _on(f, np.vstack(rings)).reshape(len(spec), n, 3)
+    return {name: {"centre": c, "normal": nrm, "outline": o}
+            for name, c, nrm, o in zip(spec, centres, normals, outlines)}
+
+
+# ---------------------------------------------------------------------------- measurements
+def _fit_sphere(pts):
+    """Least-squares sphere (centre, radius): |p|^2 = 2 c.p + (r^2 - |c|^2)."""
+    A = np.column_stack([2 * pts, np.ones(len(pts))])
+    b = (pts ** 2).sum(1)
+    x, *_ = np.linalg.lstsq(A, b, rcond=None)
+    c = x[:3]
+    return c, float(np.sqrt(x[3] + c @ c))
+
+
+def _fit_circle_centre(pts, axis):
+    """Centre of the best circle through points lying roughly in a plane normal to ``axis``."""
+    e1 = np.cross(axis, [1.0, 0.0, 0.0])
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(axis, e1)
+    o = pts.mean(0)
+    uv = np.column_stack([(pts - o) @ e1, (pts - o) @ e2])
+    A = np.column_stack([2 * uv, np.ones(len(uv))])
+    x, *_ = np.linalg.lstsq(A, (uv ** 2).sum(1), rcond=None)
+    return o + x[0] * e1 + x[1] * e2
+
+
+def _ring(centre, axis, radius, n=36):
+    e1 = np.cross(axis, [1.0, 0.0, 0.0])
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(axis, e1)
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    return centre + radius * (np.outer(np.cos(t), e1) + np.outer(np.sin(t), e2))
+
+
+def _section_centres(f, centres, axis, radius, n=36):
+    """Centres of bone cross-sections: rays from a ring outside the bone towards each centre."""
+    rings = np.array([_ring(c, axis, radius, n) for c in centres])
+    tgt = np.repeat(np.asarray(centres), n, axis=0)
+    o = rings.reshape(-1, 3)
+    hits = S.raycast(f, o, tgt - o, max_dist=radius).reshape(len(centres), n, 3)
+    out = []
+    for h in hits:
+        h = h[np.isfinite(h[:, 0])]
+        out.append(_fit_circle_centre(h, axis))
+    return np.array(out)
+
+
+def head_fit(f=None):
+    """Sphere fitted to the articular surface of the femoral head (SDF surface points)."""
+    f = f or femur_sdf
+    u_world = _R @ _NECK_U
+    g = np.random.default_rng(0).normal(size=(400, 3))
+    g /= np.linalg.norm(g, axis=1, keepdims=True)
+    g = g[g @ u_world < -0.2]       # the cap away from the neck
+    pts = _on(f, g * (HEAD_RADIUS + 3.0))
+    return _fit_sphere(pts)
+
+
+def _femur_measurements():
+    f = femur_sdf
+    head_c, head_r = head_fit()
+    shaft_up = _R @ np.array([0.0, 1.0, 0.0])
+    c0 = _to_world(_shaft_centre(np.linspace(-150.0, -280.0, 6)))
+    centres = _section_centres(f, c0, shaft_up, 40.0)
+    cm = centres.mean(0)
+    _, _, vt = np.linalg.svd(centres - cm)
+    shaft = vt[0] * np.sign(vt[0] @ shaft_up)
+    # neck axis: head centre through the centre of the neck's waist section
+    u = _R @ _NECK_U
+    waist = _section_centres(f, [head_c + 26.0 * u], u, 26.0)[0]
+    neck = (head_c - waist) / np.linalg.norm(head_c - waist)       # towards the head
+    nsa = np.degrees(np.arccos(np.clip(neck @ -shaft, -1, 1)))
+    # offset: perpendicular distance of the head centre from the shaft axis
+    v = head_c - cm
+    offset = float(np.linalg.norm(v - (v @ shaft) * shaft))
+    # knee centre: midpoint of the epicondyles; posterior condylar axis from the condyles
+    kc0 = np.array([0.0, -LENGTH, 0.0])
+    epi = S.raycast(f, [kc0 + [0.0, 0.0, 150.0], kc0 - [0.0, 0.0, 150.0]], [[0.0, 0.0, -1.0], [0.0, 0.0, 1.0]])
+    knee = (epi[0] + epi[1]) / 2
+    post = S.raycast(f, [kc0 + [-150.0, -6.0, 21.0], kc0 + [-150.0, -6.0, -21.0]], [1.0, 0.0, 0.0])
+    mech = (head_c - knee) / np.linalg.norm(head_c - knee)
+
+    def transverse(w):
+        w = w - (w @ mech) * mech
+        return w / np.linalg.norm(w)
+
+    cond = transverse(post[0] - post[1])             # lateral-pointing condylar axis
+    nk = transverse(-neck)                           # from head towards lateral
+    ang = np.degrees(np.arccos(np.clip(nk @ cond, -1, 1)))
+    antev = ang if np.cross(cond, nk) @ mech < 0 else -ang   # head anterior -> positive
+    return {
+        "head_centre": head_c,
+        "head_diameter_mm": 2 * head_r,
+        "neck_shaft_angle_deg": float(nsa),
+        "anteversion_deg": float(antev),
+        "offset_mm": offset,
+        "length_mm": float(np.linalg.norm(head_c - knee)),
+        "knee_centre": knee,
+        "shaft_axis": shaft,
+        "neck_axis": neck,
+        "waist": waist,
+    }
+
+
+def _femur_landmarks(meas, facets):
+    f = femur_sdf
+    xs, zs = np.meshgrid(np.linspace(-40, 10, 26), np.linspace(30, 70, 21))
+    o = np.column_stack([xs.ravel(), np.full(xs.size, 60.0), zs.ravel()])
+    hits = S.raycast(f, o, [0.0, -1.0, 0.0], max_dist=120)
+    gt = hits[np.isfinite(hits[:, 1])]
+    gt = gt[gt[:, 2] > 38.0]
+    tip = gt[np.argmax(gt[:, 1])]
+    lt = _on(f, [[-30.0, -62.0, 10.0]])[0]
+    return {
+        "femoral_head": meas["head_centre"],
+        "greater_trochanter_tip": tip,
+        "lateral_facet": facets["lateral"]["centre"],
+        "superoposterior_facet": facets["superoposterior"]["centre"],
+        "anterior_facet": facets["anterior"]["centre"],
+        "posterior_facet": facets["posterior"]["centre"],
+        "lesser_trochanter": lt,
+        "knee_centre": meas["knee_centre"],
+        "neck_axis_head": meas["head_centre"],
+        "neck_axis_base": meas["waist"],
+        "neck_shaft_intersection": _to_world(np.zeros(3)),
+    }
+
+
+# ============================================================================ public tables
+GLUTEAL_LINES: dict[str, np.ndarray] = _gluteal_lines()
+PELVIS: dict[str, np.ndarray] = _pelvis_landmarks(GLUTEAL_LINES)
+FACETS: dict[str, dict] = _facets()
+_MEAS = _femur_measurements()
+FEMUR: dict[str, np.ndarray] = _femur_landmarks(_MEAS, FACETS)
+FEMUR_DIMENSIONS: dict[str, float] = {
+    k: float(_MEAS[k]) for k in ("head_diameter_mm", "neck_shaft_angle_deg", "anteversion_deg",
+                                 "offset_mm", "length_mm")
+}
+PELVIS_DIMENSIONS: dict[str, float] = {
+    "inter_asis_mm": float(np.linalg.norm(PELVIS["asis_right"] - PELVIS["asis_left"])),
+    "iliac_crest_height_mm": float(PELVIS["iliac_crest_top"][1] - PELVIS["hip_joint_centre"][1]),
+    "inter_hjc_mm": float(np.linalg.norm(PELVIS["hip_joint_centre"] - PELVIS["hip_joint_centre_left"])),
+}
+
+__all__ = [
+    "PELVIS", "FEMUR", "FEMUR_DIMENSIONS", "PELVIS_DIMENSIONS", "GLUTEAL_LINES", "FACETS",
+    "pelvis_sdf", "femur_sdf", "pelvis_mesh", "sacrum_mesh", "femur_mesh",
+    "hip_bone_right_sdf", "hip_bones_sdf", "sacrum_sdf",
+]

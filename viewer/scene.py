@@ -226,6 +226,32 @@ def marker_mesh(centre, radius: float = MARKER_RADIUS) -> pv.PolyData:
     return pv.Sphere(radius=radius, center=tuple(float(v) for v in centre), theta_resolution=12, phi_resolution=8)
 
 
+#: Most triangles one mesh is drawn with.  Larger meshes are simplified (quadric decimation,
+#: Garland & Heckbert 1997) so the whole scene stays small enough to send to a browser.
+MAX_FACES = 60_000
+
+_SIMPLIFIED: dict[tuple, pv.PolyData] = {}
+
+
+def simplified(poly: pv.PolyData, max_faces: int | None = None) -> pv.PolyData:
+    """``poly`` with at most about ``max_faces`` (default :data:`MAX_FACES`) triangles."""
+    max_faces = MAX_FACES if max_faces is None else max_faces
+    if poly.n_cells <= max_faces:
+        return poly
+    key = (
+        poly.n_points,
+        poly.n_cells,
+        hash(np.asarray(poly.points, dtype=np.float32).tobytes()),
+        hash(np.asarray(poly.regular_faces).tobytes()),
+        max_faces,
+    )
+    if key not in _SIMPLIFIED:
+        if len(_SIMPLIFIED) > 32:
+            _SIMPLIFIED.clear()
+        _SIMPLIFIED[key] = poly.decimate(1.0 - max_faces / poly.n_cells)
+    return _SIMPLIFIED[key].copy()
+
+
 def to_polydata(mesh) -> pv.PolyData:
     """A PyVista triangle mesh from a trimesh, a PyVista mesh or a (vertices, faces) pair."""
     if isinstance(mesh, pv.DataSet):
@@ -244,7 +270,7 @@ def add_structure(plotter: pv.Plotter, name: str, mesh, visible: bool = True):
     """Add one named actor with its palette colour and opacity."""
     color, opacity = style_for(name)
     actor = plotter.add_mesh(
-        to_polydata(mesh),
+        simplified(to_polydata(mesh)),
         name=name,
         color=color,
         opacity=opacity,

@@ -62,6 +62,125 @@ function hexToRgb(hex) {
   return [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16) / 255);
 }
 
+function unshuffle(buffer, off, len, itemsize) {
+  // Undo the byte regrouping done in Python (all first bytes, then all second bytes...).
+  const src = new Uint8Array(buffer, off, len);
+  const n = len / itemsize;
+  const out = new Uint8Array(len);
+  for (let b = 0; b < itemsize; b++) {
+    const base = b * n;
+    for (let i = 0, j = b; i < n; i++, j += itemsize) out[j] = src[base + i];
+  }
+  return out.buffer;
+}
+
+function readPoints(buffer, rec) {
+  const [off, len] = rec.pts;
+  if (rec.enc === "q16") {
+    // 16-bit positions over the mesh's box, delta-coded per axis.
+    const q = new Uint16Array(unshuffle(buffer, off, len, 2));
+    const n = rec.np;
+    const out = new Float32Array(n * 3);
+    for (let c = 0; c < 3; c++) {
+      const lo = rec.lo[c], step = rec.step[c], base = c * n;
+      let acc = 0;
+      for (let i = 0; i < n; i++) {
+        acc = (acc + q[base + i]) & 0xffff;
+        out[3 * i + c] = lo + acc * step;
+      }
+    }
+    return out;
+  }
+  return new Float32Array(unshuffle(buffer, off, len, 4));
+}
+
+function readTriangles(buffer, rec) {
+  // Zigzag-coded differences of the flattened indices.
+  const [off, len] = rec.tris;
+  const z = new Uint32Array(unshuffle(buffer, off, len, 4));
+  const out = new Uint32Array(z.length);
+  let acc = 0;
+  for (let i = 0; i < z.length; i++) {
+    const v = z[i];
+    acc += (v >>> 1) ^ -(v & 1);
+    out[i] = acc;
+  }
+  return out;
+}
+
+function invert4(m) {
+  // Inverse of a row-major 4x4 matrix (cofactor expansion); null if singular.
+  const [a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33] = m;
+  const b00 = a00 * a11 - a01 * a10, b01 = a00 * a12 - a02 * a10, b02 = a00 * a13 - a03 * a10;
+  const b03 = a01 * a12 - a02 * a11, b04 = a01 * a13 - a03 * a11, b05 = a02 * a13 - a03 * a12;
+  const b06 = a20 * a31 - a21 * a30, b07 = a20 * a32 - a22 * a30, b08 = a20 * a33 - a23 * a30;
+  const b09 = a21 * a32 - a22 * a31, b10 = a21 * a33 - a23 * a31, b11 = a22 * a33 - a23 * a32;
+  const det = b00 * b11 - b01 * b10 + b02 * b09 + b03 * b08 - b04 * b07 + b05 * b06;
+  if (!det) return null;
+  const d = 1 / det;
+  return [
+    (a11 * b11 - a12 * b10 + a13 * b09) * d, (a02 * b10 - a01 * b11 - a03 * b09) * d,
+    (a31 * b05 - a32 * b04 + a33 * b03) * d, (a22 * b04 - a21 * b05 - a23 * b03) * d,
+    (a12 * b08 - a10 * b11 - a13 * b07) * d, (a00 * b11 - a02 * b08 + a03 * b07) * d,
+    (a32 * b02 - a30 * b05 - a33 * b01) * d, (a20 * b05 - a22 * b02 + a23 * b01) * d,
+    (a10 * b10 - a11 * b08 + a13 * b06) * d, (a01 * b08 - a00 * b10 - a03 * b06) * d,
+    (a30 * b04 - a31 * b02 + a33 * b00) * d, (a21 * b02 - a20 * b04 - a23 * b00) * d,
+    (a11 * b07 - a10 * b09 - a12 * b06) * d, (a00 * b09 - a01 * b07 + a02 * b06) * d,
+    (a31 * b01 - a30 * b03 - a32 * b00) * d, (a20 * b03 - a21 * b01 + a22 * b00) * d,
+  ];
+}
+
+function apply4(m, p) {
+  return [
+    m[0] * p[0] + m[1] * p[1] + m[2] * p[2] + m[3],
+    m[4] * p[0] + m[5] * p[1] + m[6] * p[2] + m[7],
+    m[8] * p[0] + m[9] * p[1] + m[10] * p[2] + m[11],
+  ];
+}
+
+function segmentHitsBox(p, q, b) {
+  // Slab test: does the segment p->q cross the box (xmin, xmax, ymin, ymax, zmin, zmax)?
+  let t0 = 0, t1 = 1;
+  for (let c = 0; c < 3; c++) {
+    const d = q[c] - p[c], lo = b[2 * c], hi = b[2 * c + 1];
+    if (Math.abs(d) < 1e-12) {
+      if (p[c] < lo || p[c] > hi) return false;
+      continue;
+    }
+    let ta = (lo - p[c]) / d, tb = (hi - p[c]) / d;
+    if (ta > tb) [ta, tb] = [tb, ta];
+    t0 = Math.max(t0, ta);
+    t1 = Math.min(t1, tb);
+    if (t0 > t1) return false;
+  }
+  return true;
+}
+
+function segmentTriangles(p, q, pts, tris) {
+  // Smallest t in [0, 1] where p + t (q - p) meets a triangle (Moller & Trumbore 1997).
+  const dx = q[0] - p[0], dy = q[1] - p[1], dz = q[2] - p[2];
+  let best = Infinity;
+  for (let k = 0; k < tris.length; k += 3) {
+    const i = 3 * tris[k], j = 3 * tris[k + 1], l = 3 * tris[k + 2];
+    const ax = pts[i], ay = pts[i + 1], az = pts[i + 2];
+    const e1x = pts[j] - ax, e1y = pts[j + 1] - ay, e1z = pts[j + 2] - az;
+    const e2x = pts[l] - ax, e2y = pts[l + 1] - ay, e2z = pts[l + 2] - az;
+    const hx = dy * e2z - dz * e2y, hy = dz * e2x - dx * e2z, hz = dx * e2y - dy * e2x;
+    const det = e1x * hx + e1y * hy + e1z * hz;
+    if (det > -1e-12 && det < 1e-12) continue;
+    const inv = 1 / det;
+    const sx = p[0] - ax, sy = p[1] - ay, sz = p[2] - az;
+    const u = (sx * hx + sy * hy + sz * hz) * inv;
+    if (u < 0 || u > 1) continue;
+    const qx = sy * e1z - sz * e1y, qy = sz * e1x - sx * e1z, qz = sx * e1y - sy * e1x;
+    const v = (dx * qx + dy * qy + dz * qz) * inv;
+    if (v < 0 || u + v > 1) continue;
+    const t = (e2x * qx + e2y * qy + e2z * qz) * inv;
+    if (t >= 0 && t <= 1 && t < best) best = t;
+  }
+  return best;
+}
+
 function cellArray(tris) {
   const n = tris.length / 3;
   const cells = new Uint32Array(n * 4);
@@ -86,7 +205,7 @@ export function render({ model, el }) {
 
 
   const state = {
-    vtk: null, grw: null, renderer: null, renderWindow: null, api: null, picker: null,
+    vtk: null, grw: null, renderer: null, renderWindow: null, api: null,
     actors: new Map(),       // name -> {actor, mapper, polydata, base: Float32Array, outline}
     names: new Map(),        // vtkActor -> name
     footprints: [],          // actors of footprint tubes
@@ -129,15 +248,10 @@ export function render({ model, el }) {
     prop.setSpecular(0.15);
     prop.setSpecularPower(20);
     state.renderer.addActor(actor);
-    const rec = { name, actor, mapper, polydata, outline: null, center: null };
+    const rec = { name, actor, mapper, polydata, tris, outline: null, center: null };
     state.actors.set(name, rec);
     state.names.set(actor, name);
     return rec;
-  }
-
-  function readTriangles(buffer, rec) {
-    const [off, len] = rec.tris;
-    return rec.idx === "u16" ? new Uint16Array(buffer, off, len / 2) : new Uint32Array(buffer, off, len / 4);
   }
 
   async function loadScene() {
@@ -145,8 +259,7 @@ export function render({ model, el }) {
     const meta = model.scene_meta || {};
     if (!buffer) return;
     for (const rec of meta.actors || []) {
-      const [off, len] = rec.pts;
-      const points = new Float32Array(buffer.slice(off, off + len));
+      const points = readPoints(buffer, rec);
       const tris = readTriangles(buffer, rec);
       const a = makeActor(rec.name, points, tris);
       a.base = points;
@@ -163,10 +276,12 @@ export function render({ model, el }) {
     for (const item of meta.items || []) {
       const a = state.actors.get(item.name);
       if (!a) continue;
-      const [off, len] = item.pts;
-      const points = new Float32Array(buffer.slice(off, off + len));
+      const points = readPoints(buffer, item);
       a.polydata.getPoints().setData(points, 3);
-      if (item.tris) a.polydata.getPolys().setData(cellArray(readTriangles(buffer, item)));
+      if (item.tris) {
+        a.tris = readTriangles(buffer, item);
+        a.polydata.getPolys().setData(cellArray(a.tris));
+      }
       a.polydata.getPoints().modified();
       a.polydata.modified();
       if (!item.name.startsWith("lm:")) normals(a.polydata);
@@ -177,6 +292,7 @@ export function render({ model, el }) {
       const a = state.actors.get(name);
       if (!a || !a.base) continue;
       a.polydata.getPoints().setData(a.base, 3);
+      a.tris = a.baseTris;
       a.polydata.getPolys().setData(cellArray(a.baseTris));
       a.polydata.modified();
       if (!name.startsWith("lm:")) normals(a.polydata);
@@ -199,7 +315,7 @@ export function render({ model, el }) {
       const lit = highlight.has(name);
       if (lit) {
         rgb = rgb.map((c) => c + (1 - c) * 0.3);
-        op = Math.max(op, 0.9);
+        op = Math.max(op, 0.95); // nearly opaque, so the outline shell shows only at the silhouette
       }
       prop.setColor(...rgb);
       prop.setOpacity(op);
@@ -333,6 +449,7 @@ export function render({ model, el }) {
     state.renderer.resetCameraClippingRange();
     state.applyingCamera = false;
     if (fit || c.preset) {
+      state.lastCamera = "";
       pushCamera();
     } else {
       state.lastCamera = JSON.stringify(c);
@@ -372,35 +489,58 @@ export function render({ model, el }) {
     return out;
   }
 
+  function cellPick(x, y, accept) {
+    // Nearest surface under display pixel (x, y) among the visible, non-marker actors that
+    // ``accept`` (given the actor's opacity) lets through: a ray cast in each actor's frame.
+    const near = state.api.displayToWorld(x, y, 0, state.renderer);
+    const far = state.api.displayToWorld(x, y, 1, state.renderer);
+    let found = null;
+    for (const [name, a] of state.actors) {
+      if (!a.actor.getVisibility() || name.startsWith("lm:")) continue;
+      if (!accept(a.actor.getProperty().getOpacity())) continue;
+      const inv = invert4(a.actor.getMatrix());
+      if (!inv) continue;
+      const p = apply4(inv, near), q = apply4(inv, far);
+      if (!segmentHitsBox(p, q, a.polydata.getBounds())) continue;
+      const t = segmentTriangles(p, q, a.polydata.getPoints().getData(), a.tris);
+      if (t === Infinity || (found && t >= found.t)) continue;
+      found = {
+        actor: name,
+        t,
+        position: [0, 1, 2].map((c) => near[c] + t * (far[c] - near[c])),
+      };
+    }
+    if (found) {
+      const cam = state.renderer.getActiveCamera().getPosition();
+      found.dist = Math.hypot(...found.position.map((v, c) => v - cam[c]));
+    }
+    return found;
+  }
+
   function pickAt(clientX, clientY) {
     const [x, y, scale] = cssToDisplay(clientX, clientY);
-    // 1. Landmark markers within a few pixels, nearest wins (even behind a translucent muscle).
-    let best = null;
+    const cam = state.renderer.getActiveCamera().getPosition();
+    // 1. Landmark markers within a few pixels, nearest on screen first; a marker counts even
+    //    behind a translucent muscle, but not behind an opaque surface (bone).
+    const near = [];
     for (const m of projectMarkers()) {
       const d = Math.hypot(m.display[0] - x, m.display[1] - y) / scale;
-      if (d <= MARKER_SNAP && (!best || d < best.d || (d === best.d && m.display[2] < best.display[2]))) {
-        best = { ...m, d };
+      if (d <= MARKER_SNAP) near.push({ ...m, d });
+    }
+    if (near.length) {
+      near.sort((a, b) => a.d - b.d || a.display[2] - b.display[2]);
+      const wall = cellPick(x, y, (op) => op >= 0.99);
+      for (const m of near) {
+        const a = state.actors.get(m.name);
+        const b = a.polydata.getBounds();
+        const r = Math.max(b[1] - b[0], b[3] - b[2], b[5] - b[4]) / 2;
+        const depth = Math.hypot(m.world[0] - cam[0], m.world[1] - cam[1], m.world[2] - cam[2]);
+        if (wall && wall.dist < depth - Math.max(2.5 * r, 8)) continue;
+        return { actor: m.name, position: m.world };
       }
     }
-    if (best) return { actor: best.name, position: best.world };
     // 2. Cell pick: nearest actor that is opaque enough, else the nearest of any.
-    const cam = state.renderer.getActiveCamera().getPosition();
-    const hit = (minOpacity) => {
-      let found = null;
-      for (const [name, a] of state.actors) {
-        if (!a.actor.getVisibility() || name.startsWith("lm:")) continue;
-        if (a.actor.getProperty().getOpacity() < minOpacity) continue;
-        state.picker.initializePickList();
-        state.picker.addPickList(a.actor);
-        state.picker.pick([x, y, 0], state.renderer);
-        if (!state.picker.getActors().length) continue;
-        const p = state.picker.getPickPosition();
-        const dist = Math.hypot(p[0] - cam[0], p[1] - cam[1], p[2] - cam[2]);
-        if (!found || dist < found.dist) found = { actor: name, position: Array.from(p), dist };
-      }
-      return found;
-    };
-    const found = hit(OPAQUE_ENOUGH) || hit(0);
+    const found = cellPick(x, y, (op) => op >= OPAQUE_ENOUGH) || cellPick(x, y, () => true);
     return found ? { actor: found.actor, position: found.position } : null;
   }
 
@@ -413,7 +553,7 @@ export function render({ model, el }) {
     if (press) press.moved = Math.max(press.moved, Math.hypot(ev.clientX - press.x, ev.clientY - press.y));
   }
   function onUp(ev) {
-    if (!press || !state.picker) return;
+    if (!press || !state.renderer) return;
     const moved = Math.max(press.moved, Math.hypot(ev.clientX - press.x, ev.clientY - press.y));
     press = null;
     if (moved > CLICK_SLOP || ev.button > 0) return;
@@ -471,9 +611,6 @@ export function render({ model, el }) {
     state.api = grw.getApiSpecificRenderWindow();
     const interactor = grw.getInteractor();
     interactor.setInteractorStyle(vtk.Interaction.Style.vtkInteractorStyleTrackballCamera.newInstance());
-    state.picker = vtk.Rendering.Core.vtkCellPicker.newInstance();
-    state.picker.setPickFromList(true);
-    state.picker.setTolerance(0);
     await loadScene();
     applyAppearance();
     applyTransforms();

@@ -1,0 +1,236 @@
+"""SceneView in a real Panel server and real Chromium: drawing, clicking, dragging, updates.
+
+A minimal page serves one SceneView of the real hip model; the test talks to the same
+Python object the page is synced with.  Screenshots land in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from tests.conftest import canvas_nonblank_fraction, decode_png, save_shot, scene_png, wait_for_scene
+from viewer import scene
+
+CLICK_PRESETS = ("lateral", "posterior", "anterior")
+MIN_SEPARATION_PX = 16.0  # landmarks closer than this on screen are ambiguous to click
+SYNC_TIMEOUT_S = 20.0
+
+
+def hip_model():
+    from meshes.model import HipModel
+
+    return HipModel()
+
+
+def wait_until(predicate, timeout=SYNC_TIMEOUT_S, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SceneServer:
+    """A Panel server (in a thread of this process) serving one SceneView per session."""
+
+    def __init__(self, model):
+        import panel as pn
+
+        from viewer.sceneview import SceneView
+
+        self.model = model
+        self.plotter = scene.build_plotter(model)
+        self.views: list[SceneView] = []
+        self.port = free_port()
+
+        def page():
+            view = SceneView(self.plotter)
+            self.views.append(view)
+            return pn.Column(view, sizing_mode="stretch_both", min_height=600, margin=0)
+
+        self.server = pn.serve(
+            {"scene": page}, port=self.port, address="127.0.0.1", show=False, threaded=True,
+            websocket_origin=[f"127.0.0.1:{self.port}"], start=True,
+        )
+        self.url = f"http://127.0.0.1:{self.port}/scene"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+
+    def stop(self):
+        self.server.stop()
+        self.plotter.close()
+
+
+@pytest.fixture(scope="module")
+def model():
+    return hip_model()
+
+
+@pytest.fixture(scope="module")
+def scene_server(model):
+    server = SceneServer(model)
+    yield server
+    server.stop()
+
+
+def open_view(page, scene_server):
+    """Load the page, wait for the drawing; returns the SceneView synced with this page."""
+    before = len(scene_server.views)
+    page.goto(scene_server.url, wait_until="load")
+    wait_until(lambda: len(scene_server.views) > before, what="a session")
+    view = scene_server.views[-1]
+    wait_until(lambda: view.ready, what="the view to report ready")
+    wait_for_scene(page)
+    return view
+
+
+def canvas_rect(page) -> dict:
+    return page.evaluate("window.__hipScene.canvasRect()")
+
+
+def set_preset(page, view, preset):
+    """Move to a preset camera and wait until the page has applied and reported it back."""
+    view.set_camera_preset(preset)
+    wait_until(lambda: "preset" not in view.camera, what=f"{preset} camera")
+    page.wait_for_timeout(150)
+
+
+def clickable_landmarks(view, model, rect) -> dict[str, tuple[float, float]]:
+    """Landmarks to click from the current camera: projected in Python, on screen, not behind
+    bone, and not crowded by another landmark.  Page coordinates."""
+    import pyvista as pv
+
+    positions = view.landmark_positions()
+    ids = list(positions)
+    pts = np.array([positions[i] for i in ids])
+    xy = scene.project(view.camera, pts, rect["width"], rect["height"])
+    eye = np.asarray(view.camera["position"], dtype=float)
+    bones = [pv.wrap(m) for n, m in model.meshes().items() if n in scene.LAYERS["bones"]]
+    out = {}
+    for i, lm in enumerate(ids):
+        x, y = xy[i]
+        if not (8 <= x <= rect["width"] - 8 and 8 <= y <= rect["height"] - 8):
+            continue
+        others = np.delete(xy, i, axis=0)
+        if len(others) and np.min(np.linalg.norm(others - xy[i], axis=1)) < MIN_SEPARATION_PX:
+            continue
+        target = pts[i]
+        direction = (target - eye) / np.linalg.norm(target - eye)
+        stop = target - direction * 10.0  # just in front of the marker
+        if any(len(b.ray_trace(eye, stop)[0]) for b in bones):
+            continue
+        out[lm] = (rect["left"] + x, rect["top"] + y)
+    return out
+
+
+def test_view_draws_the_scene(page, scene_server):
+    view = open_view(page, scene_server)
+    png = scene_png(page)
+    path = save_shot(page, "sceneview_first_draw")
+    assert path.exists()
+    fraction = canvas_nonblank_fraction(png)
+    assert fraction > 0.05, f"only {fraction:.3f} of the 3D view is drawn"
+    rgb = decode_png(png).astype(int)
+    # Ivory bone and the warm gluteus medius colours are on screen, not just grey.
+    bone = np.array([int(scene.BONE[i : i + 2], 16) for i in (1, 3, 5)])
+    assert (np.abs(rgb - bone).max(axis=2) < 40).sum() > 500
+    assert view.camera["position"], "the page did not report its camera"
+
+
+@pytest.mark.parametrize("preset", CLICK_PRESETS)
+def test_clicking_a_landmark_picks_it(page, scene_server, model, preset):
+    view = open_view(page, scene_server)
+    set_preset(page, view, preset)
+    rect = canvas_rect(page)
+    targets = clickable_landmarks(view, model, rect)
+    save_shot(page, f"sceneview_click_{preset}")
+    assert len(targets) >= 4, f"too few landmarks clickable from {preset}: {sorted(targets)}"
+    misses = []
+    for lm, (x, y) in targets.items():
+        seq = view.picked.get("seq", 0)
+        page.mouse.click(x, y)
+        wait_until(lambda: view.picked.get("seq", 0) > seq, what=f"a pick for {lm}")
+        if view.picked["actor"] != scene.marker_name(lm):
+            misses.append((lm, view.picked["actor"]))
+    assert not misses, f"{preset}: clicked landmark -> picked actor: {misses}"
+
+
+def test_drag_turns_the_camera_and_picks_nothing(page, scene_server):
+    view = open_view(page, scene_server)
+    rect = canvas_rect(page)
+    cx, cy = rect["left"] + rect["width"] / 2, rect["top"] + rect["height"] / 2
+    page.mouse.click(cx, cy)
+    wait_until(lambda: view.picked.get("seq", 0) > 0, what="a first pick")
+    seq, camera = view.picked["seq"], dict(view.camera)
+    before = scene_png(page)
+    page.mouse.move(cx - 120, cy)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(cx - 120 + 24 * step, cy + 4 * step)
+    page.mouse.up()
+    wait_until(lambda: view.camera != camera, what="the camera to change after a drag")
+    page.wait_for_timeout(300)
+    after = scene_png(page)
+    save_shot(page, "sceneview_after_drag")
+    assert view.picked["seq"] == seq, "a drag must not pick"
+    moved = np.abs(decode_png(before).astype(int) - decode_png(after).astype(int)).max(axis=2) > 30
+    assert moved.mean() > 0.01, "the drawing did not turn"
+
+
+def test_update_meshes_changes_the_drawing(page, scene_server, model):
+    view = open_view(page, scene_server)
+    set_preset(page, view, "lateral")
+    before = scene_png(page)
+    name = "gmed_middle_right"
+    pts = np.asarray(model.meshes()[name].vertices, dtype=np.float32)
+    sent = view.update_meshes({name: pts + np.float32([0.0, 60.0, 0.0])})
+    assert 0 < sent < 100_000
+    wait_until(lambda: page.evaluate("window.__hipScene.state.patchSeq") >= view.patch_meta["seq"],
+               what="the patch to arrive")
+    page.wait_for_timeout(200)
+    after = scene_png(page)
+    save_shot(page, "sceneview_after_update")
+    changed = np.abs(decode_png(before).astype(int) - decode_png(after).astype(int)).max(axis=2) > 30
+    assert changed.mean() > 0.002, "moving a muscle did not change the drawing"
+    # Moving it back restores the first drawing.
+    view.update_meshes({name: pts})
+    wait_until(lambda: page.evaluate("window.__hipScene.state.patchSeq") >= view.patch_meta["seq"],
+               what="the second patch")
+    page.wait_for_timeout(200)
+    back = decode_png(scene_png(page)).astype(int)
+    assert (np.abs(back - decode_png(before).astype(int)).max(axis=2) > 30).mean() < 0.002
+
+
+def test_highlight_and_visibility_change_the_drawing(page, scene_server):
+    view = open_view(page, scene_server)
+    set_preset(page, view, "lateral")
+    before = decode_png(scene_png(page)).astype(int)
+    view.highlight = ["gmed_middle_right"]
+    page.wait_for_timeout(400)
+    lit = decode_png(scene_png(page)).astype(int)
+    save_shot(page, "sceneview_highlight")
+    assert (np.abs(lit - before).max(axis=2) > 20).mean() > 0.002, "highlight not visible"
+    view.highlight = []
+    view.visibility = {**view.visibility, **{n: False for n in scene.LAYERS["bones"]}}
+    page.wait_for_timeout(400)
+    hidden = decode_png(scene_png(page)).astype(int)
+    save_shot(page, "sceneview_bones_hidden")
+    assert (np.abs(hidden - before).max(axis=2) > 30).mean() > 0.02, "hiding the bones changed nothing"

@@ -107,11 +107,25 @@ def test_isolate_keeps_the_selection_and_its_bones():
     assert isolate_layers(None) is None and isolate_layers("trendelenburg") is None
 
 
-def test_footprints_follow_the_selected_muscle():
+def test_footprints_follow_the_selected_muscle_and_attachment():
     line = np.zeros((4, 3))
-    fps = {"gmed_origin": line, "gmed_lateral_facet": line, "gmed_superoposterior_facet": line, "gmin_origin": line,
-           "gmin_anterior_facet": line}
-    assert set(footprints_for("gmed_middle", fps)) == {"gmed_origin", "gmed_lateral_facet", "gmed_superoposterior_facet"}
-    assert set(footprints_for("gmed_insertion", fps)) == {"gmed_origin", "gmed_lateral_facet", "gmed_superoposterior_facet"}
-    assert set(footprints_for("gmin", fps)) == {"gmin_origin", "gmin_anterior_facet"}
+    names = ["gmed_origin", "gmed_insertion", "gmed_insertion_superoposterior", "gmin_origin", "gmin_insertion",
+             "gmax_origin"]
+    fps = {n: line for n in names}
+    gmed = {"gmed_origin", "gmed_insertion", "gmed_insertion_superoposterior"}
+    assert set(footprints_for("gmed_middle", fps)) == gmed
+    assert set(footprints_for("gluteus_medius", fps)) == gmed
+    assert set(footprints_for("gmed_origin", fps)) == {"gmed_origin"}
+    assert set(footprints_for("gmed_insertion", fps)) == {"gmed_insertion", "gmed_insertion_superoposterior"}
+    assert set(footprints_for("superoposterior_facet", fps)) == {"gmed_insertion_superoposterior"}
+    assert set(footprints_for("lateral_facet", fps)) == {"gmed_insertion"}
+    assert set(footprints_for("gmin", fps)) == {"gmin_origin", "gmin_insertion"}
+    assert set(footprints_for("anterior_facet", fps)) == {"gmin_insertion"}
     assert footprints_for("asis_right", fps) == {} and footprints_for(None, fps) == {}
+
+
+def test_footprints_of_the_real_model_are_found_for_gluteus_medius():
+    from meshes.model import HipModel
+
+    shown = footprints_for("gmed_middle", HipModel().footprints())
+    assert any("origin" in k for k in shown) and any("insertion" in k for k in shown)

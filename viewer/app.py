@@ -219,28 +219,41 @@ class CardView(pn.custom.JSComponent):
 class HipViewerApp:
     """Everything one browser session owns: its model, its view state and its widgets."""
 
-    def __init__(self, content_dirs=(), query=None):
-        from viewer.sceneview import SceneView
-
+    def __init__(self, content_dirs=(), query=None, defer_scene: bool = False):
         self.pack, content_problems = load_content(tuple(str(d) for d in content_dirs))
         self.ids = known_ids(self.pack)
         self.model = _model_class()()
-        self.view = SceneView(shared_plotter(), sizing_mode="stretch_both", min_height=420)
-        self.state = ViewState()
+        self.view = None
+        self.scene_ready = False
         self._posture_pending = False
         self._url_pending = False
         self._restoring = False
 
         state, notices = parse_query(query or {}, self.ids)
+        self.state = state
         self.notices = notices + [f"Content pack problem: {p}" for p in content_problems]
         self._build_widgets(state)
         self._layout = self._build_layout()
-        self.apply_state(state)
+        self._show_widgets(state)
+        self._render_notice()
+        if defer_scene:
+            self._render_card()
+        else:
+            self.build_scene()
+
+    def build_scene(self):
+        """Build this session's 3D view (the first session of a process also builds the
+        shared geometry, which takes a while: the page shows a loading indicator meanwhile)."""
+        from viewer.sceneview import SceneView
+
+        self.view = SceneView(shared_plotter(), sizing_mode="stretch_both", min_height=420, loading=True)
+        self.scene_ready = True
         self.view.param.watch(self._on_pick, "picked")
         self.view.param.watch(self._on_camera, "camera")
         self.view.param.watch(self._on_ready, "ready")
-        if self.view.ready:
-            self._on_ready()
+        self.apply_state(self.state)
+        self.view_holder.objects = [self.view]
+        self.view_holder.loading = False
 
     # --------------------------------------------------------------- widgets and layout
 
@@ -340,8 +353,11 @@ class HipViewerApp:
         )
         card_col = pn.Column(self.notice, self.card, width=420, scroll=True, sizing_mode="stretch_height",
                              css_classes=["card-column"])
-        self.view.loading = True
-        main = pn.Row(sidebar, self.view, card_col, sizing_mode="stretch_both")
+        self.view_holder = pn.Column(
+            pn.pane.HTML("<p class='scene-wait' role='status'>Building the 3D model…</p>", stylesheets=[APP_CSS]),
+            sizing_mode="stretch_both", min_height=420, min_width=320, loading=True,
+        )
+        main = pn.Row(sidebar, self.view_holder, card_col, sizing_mode="stretch_both")
         return pn.Column(header, main, sizing_mode="stretch_both", min_height=720)
 
     def __panel__(self):
@@ -349,8 +365,7 @@ class HipViewerApp:
 
     # --------------------------------------------------------------- state
 
-    def apply_state(self, state: ViewState):
-        """Show ``state``: widgets, the 3D view and the card (used on load and by links)."""
+    def _show_widgets(self, state: ViewState):
         self._restoring = True
         try:
             self.state = state
@@ -365,6 +380,11 @@ class HipViewerApp:
             self.isolate.value = state.isolate
         finally:
             self._restoring = False
+
+    def apply_state(self, state: ViewState):
+        """Show ``state``: widgets, the 3D view and the card (used on load and by links)."""
+        self.state = state
+        self._show_widgets(state)
         self.model.param.update(**state.posture())
         self._push_posture()
         if state.camera is not None:
@@ -413,6 +433,8 @@ class HipViewerApp:
         return shown
 
     def _push_scene(self):
+        if self.view is None:
+            return
         from viewer.scene import LAYERS as ACTORS
         from viewer.scene import STYLES
 
@@ -445,11 +467,13 @@ class HipViewerApp:
 
     def _push_posture(self):
         """Move the femur and the muscles to the model's posture."""
+        if self.view is None:
+            return
         meshes = self.model.meshes()
         moving = {k: v for k, v in meshes.items() if k not in ("pelvis", "sacrum", "femur_right", "femur_left")}
         self.view.set_transform("femur_right", self.model.femur_transform("right"))
         self.view.update_meshes(moving)
-        self.view.update_landmarks(self.model.landmarks()) if hasattr(self.view, "update_landmarks") else None
+        self.view.update_landmarks(self.model.landmarks())
         if self.state.selection:
             self.view.footprints = self._footprints()
 
@@ -480,6 +504,8 @@ class HipViewerApp:
 
     def _apply_posture(self):
         self._posture_pending = False
+        if self.view is None:
+            return
         self.model.param.update(**self.state.posture())
         self._push_posture()
         self._render_card()
@@ -490,7 +516,8 @@ class HipViewerApp:
             self.sliders[name].value = value
 
     def _on_camera_button(self, name, event=None):
-        self.view.set_camera_preset(name)
+        if self.view is not None:
+            self.view.set_camera_preset(name)
         self.update(view=name, camera=None)
 
     def _on_camera(self, event):
@@ -512,11 +539,12 @@ class HipViewerApp:
         self.update(hidden=hidden, opacity=opacity)
 
     def _on_ready(self, event=None):
-        if self.view.ready:
+        if self.view is not None and self.view.ready:
             self.view.loading = False
 
     def _on_screenshot(self, event=None):
-        self.view.screenshot("hip-view.png")
+        if self.view is not None:
+            self.view.screenshot("hip-view.png")
 
     # --------------------------------------------------------------- card, notice, URL
 
@@ -525,7 +553,7 @@ class HipViewerApp:
         if not sid:
             return cards.welcome_card_html(self.pack.disclaimer)
         sentence = None
-        if cards.group_key(sid, self._moment_arms()) is not None:
+        if self.scene_ready and cards.group_key(sid, self._moment_arms()) is not None:
             sentence = cards.action_line(sid, self._moment_arms(), self.state.posture(),
                                          with_mm=self.state.level != "lay")
         entry = self.pack.entries.get(sid)
@@ -586,7 +614,11 @@ def _session_query() -> dict:
 def create_app(content_dirs=()):
     """The viewer page for one browser session."""
     pn.extension("vtk", notifications=False)
-    return HipViewerApp(content_dirs, query=_session_query()).__panel__()
+    served = pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
+    viewer = HipViewerApp(content_dirs, query=_session_query(), defer_scene=served)
+    if served:
+        pn.state.onload(viewer.build_scene)
+    return viewer.__panel__()
 
 
 if __name__.startswith("bokeh"):

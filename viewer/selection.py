@@ -171,6 +171,7 @@ _HIGHLIGHT: dict[str, tuple[str, ...]] = {
     "gmed_posterior": ("gmed_posterior_right",),
     "gmed_origin": _GMED_GROUP_ACTORS,
     "gmed_insertion": _GMED_GROUP_ACTORS,
+    "gluteus_medius": _GMED_GROUP_ACTORS,
     "gmin": ("gmin_right",),
     "gmax": ("gmax_right",),
     "superior_gluteal_nerve": ("superior_gluteal_nerve_right",),
@@ -186,6 +187,7 @@ _ISOLATE_LAYERS: dict[str, tuple[str, ...]] = {
     "gmed_posterior": ("bones", "gmed_posterior"),
     "gmed_origin": ("bones", "gmed_anterior", "gmed_middle", "gmed_posterior", "landmarks"),
     "gmed_insertion": ("bones", "gmed_anterior", "gmed_middle", "gmed_posterior", "landmarks"),
+    "gluteus_medius": ("bones", "gmed_anterior", "gmed_middle", "gmed_posterior"),
     "gmin": ("bones", "gmin"),
     "gmax": ("bones", "gmax"),
     "superior_gluteal_nerve": ("bones", "nerve", "safe_zone"),
@@ -221,6 +223,7 @@ def footprint_muscle(selection: str | None) -> str | None:
     if not selection:
         return None
     if selection.startswith("gmed") or selection in (
+        "gluteus_medius",
         "lateral_facet",
         "superoposterior_facet",
         "anterior_gluteal_line",
@@ -235,29 +238,42 @@ def footprint_muscle(selection: str | None) -> str | None:
 
 
 def footprints_for(selection: str | None, footprints: Mapping[str, object]) -> dict[str, object]:
-    """The attachment footprints (name -> (N, 3) polyline) drawn for a selection.
+    """The attachment footprints (name -> (N, 3) outline) drawn for a selection.
 
-    ``footprints`` is everything the model offers (``HipModel.footprints()``); the names of a
-    muscle's footprints start with the muscle's id (``gmed_origin``, ``gmed_lateral_facet``,
-    ``gmin_insertion``...).  A fibre group shows its own footprints when the model has them
-    (``gmed_middle_origin``), else those of the whole muscle.
+    ``footprints`` is everything the model offers (``HipModel.footprints()``), named after
+    the muscle and the attachment: ``gmed_origin``, ``gmed_insertion``,
+    ``gmed_insertion_superoposterior``, ``gmin_origin``...  A muscle or fibre group shows its
+    origin and insertion; an origin or insertion shows only that attachment; a facet shows
+    the insertion that covers it.
     """
     muscle = footprint_muscle(selection)
     if muscle is None:
         return {}
-    if selection and selection.startswith("gmed_") and strip_side(selection).split("_")[1] in FIBRE_GROUPS:
-        own = {k: v for k, v in footprints.items() if k.startswith(selection)}
+    mine = {k: v for k, v in footprints.items() if k == muscle or k.startswith(muscle + "_")}
+    if selection and selection.startswith("gmed_") and selection[5:] in FIBRE_GROUPS:
+        own = {k: v for k, v in mine.items() if k.startswith(selection)}
         if own:
             return own
-    out = {}
-    for name, line in footprints.items():
-        if not name.startswith(muscle):
-            continue
-        rest = name[len(muscle):]
-        # gmed_middle_origin belongs to a fibre group; keep whole-muscle footprints only.
-        if muscle == "gmed" and any(rest.startswith(f"_{g}") for g in FIBRE_GROUPS):
-            continue
-        out[name] = line
-    if not out and muscle == "gmed":
-        out = {k: v for k, v in footprints.items() if k.startswith("gmed")}
-    return out
+    # Whole-muscle footprints only (fibre-group footprints carry the group in their name).
+    whole = {k: v for k, v in mine.items() if not any(k.startswith(f"{muscle}_{g}") for g in FIBRE_GROUPS)}
+    part = _FOOTPRINT_PART.get(selection or "")
+    if part is not None:
+        chosen = {k: v for k, v in whole.items() if part in k[len(muscle):]}
+        if selection == "lateral_facet":
+            chosen = {k: v for k, v in chosen.items() if "superoposterior" not in k}
+        if chosen:
+            return chosen
+    return whole
+
+
+#: The attachment a selection names: the word its footprint carries.
+_FOOTPRINT_PART: dict[str, str] = {
+    "gmed_origin": "origin",
+    "gmed_insertion": "insertion",
+    "anterior_gluteal_line": "origin",
+    "posterior_gluteal_line": "origin",
+    "inferior_gluteal_line": "origin",
+    "lateral_facet": "insertion",
+    "superoposterior_facet": "superoposterior",
+    "anterior_facet": "insertion",
+}

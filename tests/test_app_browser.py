@@ -1,0 +1,244 @@
+"""The viewer page in real Chromium against a real Panel server.
+
+Each test does what a reader does (keyboard, clicks, sliders, links) and checks what the
+reader would see.  Screenshots of each state go to ``test-artifacts/``.  The ``page``
+fixture (``tests/conftest.py``) fails any test whose page logs an error or asks for anything
+off this machine.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import textwrap
+from urllib.parse import parse_qs, urlsplit
+
+import numpy as np
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import canvas_nonblank_fraction, decode_png, save_shot, scene_png, wait_for_scene
+
+pytestmark = pytest.mark.browser
+
+DEEP_ACTIVE = """() => {
+  let a = document.activeElement;
+  while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+  return a ? a.tagName : null;
+}"""
+
+
+def plain(html_text: str) -> str:
+    """Visible characters of an HTML fragment, whitespace dropped."""
+    return "".join(html.unescape(re.sub(r"<[^>]+>", "", html_text)).split())
+
+
+def words(text: str) -> str:
+    """Visible characters of a page text, whitespace dropped."""
+    return "".join(text.split())
+
+
+def card_title(page):
+    return page.locator(".card-region h2")
+
+
+def open_view(page, base_url: str, query: str = "") -> bytes:
+    page.goto(base_url.rstrip("/") + "/" + query, wait_until="load")
+    return wait_for_scene(page)
+
+
+def changed_fraction(png_a: bytes, png_b: bytes, tolerance: int = 24) -> float:
+    a, b = decode_png(png_a).astype(int), decode_png(png_b).astype(int)
+    h, w = min(a.shape[0], b.shape[0]), min(a.shape[1], b.shape[1])
+    return float((np.abs(a[:h, :w] - b[:h, :w]).max(axis=2) > tolerance).mean())
+
+
+def query_of(page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+
+
+@pytest.fixture(scope="module")
+def pack():
+    from annotations import load_pack
+
+    return load_pack()
+
+
+def test_keyboard_list_selects_a_structure_and_opens_its_card(page, viewer_url):
+    png = open_view(page, viewer_url)
+    assert canvas_nonblank_fraction(png) > 0.05
+    expect(card_title(page)).to_have_text("Choose a structure")
+
+    # Tab from the top of the page reaches the structure list within a few presses.
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        if page.evaluate(DEEP_ACTIVE) == "SELECT":
+            break
+    assert page.evaluate(DEEP_ACTIVE) == "SELECT"
+
+    # Arrow keys move through the list; the card follows.
+    # (nothing) -> origin -> insertion -> anterior fibres -> middle fibres
+    for _ in range(4):
+        page.keyboard.press("ArrowDown")
+    expect(card_title(page)).to_have_text("Gluteus medius, middle fibres")
+    expect(page.locator(".card-region .level-tag")).to_contain_text("Student")
+    expect(page.locator(".card-region")).to_have_attribute("aria-live", "polite")
+    expect(page.locator(".card-region h3", has_text="Sources")).to_be_visible()
+    expect(page.locator(".card-region .posture-action")).to_contain_text("neutral posture")
+    expect(page.locator(".card-region .disclaimer")).to_contain_text("education")
+    page.wait_for_timeout(500)
+    assert query_of(page).get("sel") == "gmed_middle"
+    save_shot(page, "keyboard-selects-gmed-middle")
+
+
+def test_reading_level_changes_the_card_text_at_once(page, viewer_url, pack):
+    open_view(page, viewer_url, "?sel=gmed_posterior")
+    entry = pack.entries["gmed_posterior"]
+    from annotations import render_markdown
+
+    text = page.locator(".card-region .card-text")
+    expect(card_title(page)).to_have_text(entry.name)
+    assert words(text.inner_text()) == plain(render_markdown(entry.text.student))
+
+    page.locator("button", has_text="Everyday words").click()
+    expect(page.locator(".card-region .level-tag")).to_contain_text("Everyday words")
+    assert words(text.inner_text()) == plain(render_markdown(entry.text.lay))
+    save_shot(page, "level-lay-gmed-posterior")
+
+    page.locator("button", has_text="Clinician").click()
+    expect(page.locator(".card-region .level-tag")).to_contain_text("Clinician")
+    assert words(text.inner_text()) == plain(render_markdown(entry.text.clinician))
+    save_shot(page, "level-clinician-gmed-posterior")
+
+
+def test_share_link_restores_posture_selection_and_level(page, viewer_url, browser):
+    query = "?sel=gmed_posterior&level=clinician&flex=40&add=-10&rot=15&view=posterior&hide=gmax&iso=1"
+    open_view(page, viewer_url, query)
+    expect(card_title(page)).to_have_text("Gluteus medius, posterior fibres")
+    expect(page.locator(".card-region .level-tag")).to_contain_text("Clinician")
+    expect(page.locator(".card-region .posture-action")).to_contain_text(
+        "At 40° flexion, 10° abduction and 15° internal rotation the posterior fibres"
+    )
+    expect(page.locator(".posture-flexion")).to_contain_text("40")
+    expect(page.locator(".posture-adduction")).to_contain_text("-10")
+    expect(page.locator(".posture-rotation")).to_contain_text("15")
+    expect(page.locator(".layer-gmax input")).not_to_be_checked()
+    expect(page.locator(".alert")).to_be_hidden()
+    page.wait_for_timeout(800)
+    restored = query_of(page)
+    for key, value in parse_qs(query[1:]).items():
+        assert restored.get(key) == value[0], key
+    save_shot(page, "share-link-restored")
+
+    # Change the view in the page, then open the page's own link in a fresh window.
+    page.locator("button", has_text="Everyday words").click()
+    page.locator(".cam-lateral button").click()
+    expect(page.locator(".card-region .level-tag")).to_contain_text("Everyday words")
+    page.wait_for_function("() => window.location.search.includes('level=lay')")
+    link = page.url
+    assert "view=" not in link and "level=lay" in link
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        other = context.new_page()
+        other.goto(link, wait_until="load")
+        wait_for_scene(other)
+        expect(card_title(other)).to_have_text("Gluteus medius, posterior fibres")
+        expect(other.locator(".card-region .level-tag")).to_contain_text("Everyday words")
+        expect(other.locator(".posture-flexion")).to_contain_text("40")
+        expect(other.locator(".card-region .posture-action")).to_have_text(
+            page.locator(".card-region .posture-action").inner_text()
+        )
+        save_shot(other, "share-link-reopened")
+    finally:
+        context.close()
+
+
+def test_malformed_link_values_show_a_notice_not_an_error(page, viewer_url):
+    png = open_view(page, viewer_url, "?flex=abc&sel=spleen&level=expert&cam=1,2&rot=999&hide=gmax,heart")
+    assert canvas_nonblank_fraction(png) > 0.05
+    notice = page.locator(".alert")
+    expect(notice).to_be_visible()
+    for fragment in ("flexion", "spleen", "expert", "camera", "Rotation 999", "heart"):
+        expect(notice).to_contain_text(fragment)
+    expect(card_title(page)).to_have_text("Choose a structure")
+    expect(page.locator(".posture-rotation")).to_contain_text("45")
+    expect(page.locator(".layer-gmax input")).not_to_be_checked()
+    save_shot(page, "malformed-link-notice")
+
+
+def test_script_in_content_renders_as_visible_text(page, start_viewer, tmp_path):
+    pack_dir = tmp_path / "pack"
+    pack_dir.mkdir()
+    (pack_dir / "override.yaml").write_text(
+        textwrap.dedent(
+            """\
+            entries:
+              - id: gmed_middle
+                name: "Middle fibres <script>window.__pwned = 1</script>"
+                text:
+                  lay: "Plain words <script>window.__pwned = 2</script> here."
+                  student: "Student words <img src=x onerror='window.__pwned=3'> here."
+                  clinician: "Clinician words."
+                sources: [grays1918]
+                review_status: submitted
+                last_updated: 2026-11-24
+            """
+        )
+    )
+    server = start_viewer("--content", str(pack_dir))
+    open_view(page, server.url, "?sel=gmed_middle&level=lay")
+    expect(card_title(page)).to_contain_text("<script>window.__pwned = 1</script>")
+    expect(page.locator(".card-region .card-text")).to_contain_text("<script>window.__pwned = 2</script>")
+    page.locator("button", has_text="Student").click()
+    expect(page.locator(".card-region .card-text")).to_contain_text("onerror=")
+    assert page.evaluate("() => window.__pwned === undefined")
+    assert page.locator(".card-region script").count() == 0
+    assert page.locator(".card-region img").count() == 0
+    save_shot(page, "script-shown-as-text")
+
+
+def test_dragging_the_flexion_slider_moves_the_muscles_live(page, viewer_url):
+    open_view(page, viewer_url, "?sel=gmed_posterior")
+    page.wait_for_timeout(500)
+    before = scene_png(page)
+    action = page.locator(".card-region .posture-action")
+    expect(action).to_contain_text("neutral posture")
+
+    handle = page.locator(".posture-flexion .noUi-handle")
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 90, y, steps=12)
+    # Still holding the handle: the view has already moved.
+    page.wait_for_timeout(1200)
+    during = scene_png(page)
+    save_shot(page, "flexion-while-dragging")
+    page.mouse.up()
+    assert changed_fraction(before, during) > 0.01
+    expect(action).not_to_contain_text("neutral posture")
+    expect(action).to_contain_text("flexion the posterior fibres")
+    page.wait_for_timeout(600)
+    flex = float(query_of(page)["flex"])
+    assert flex > 20
+    expect(action).to_contain_text(f"At {round(flex)}° flexion")
+    after = scene_png(page)
+    assert canvas_nonblank_fraction(after) > 0.05
+    save_shot(page, "flexion-after-drag")
+
+
+def test_layers_and_camera_buttons_change_the_view(page, viewer_url):
+    before = open_view(page, viewer_url)
+    page.locator(".layer-bones input").uncheck()
+    page.wait_for_timeout(800)
+    no_bones = scene_png(page)
+    assert changed_fraction(before, no_bones) > 0.02
+    assert query_of(page).get("hide") == "bones"
+    page.locator(".layer-bones input").check()
+    page.locator(".cam-posterior button").click()
+    page.wait_for_timeout(800)
+    posterior = scene_png(page)
+    assert changed_fraction(before, posterior) > 0.02
+    assert query_of(page).get("view") == "posterior"
+    save_shot(page, "posterior-view")

@@ -115,7 +115,8 @@ def set_preset(page, view, preset):
 
 def clickable_landmarks(view, model, rect) -> dict[str, tuple[float, float]]:
     """Landmarks to click from the current camera: projected in Python, on screen, not behind
-    bone, and not crowded by another landmark.  Page coordinates."""
+    an opaque structure (bone, nerve, artery), and not crowded by another landmark.  Page
+    coordinates."""
     import pyvista as pv
 
     positions = view.landmark_positions()
@@ -123,7 +124,7 @@ def clickable_landmarks(view, model, rect) -> dict[str, tuple[float, float]]:
     pts = np.array([positions[i] for i in ids])
     xy = scene.project(view.camera, pts, rect["width"], rect["height"])
     eye = np.asarray(view.camera["position"], dtype=float)
-    bones = [pv.wrap(m) for n, m in model.meshes().items() if n in scene.LAYERS["bones"]]
+    opaque = [pv.wrap(m) for n, m in model.meshes().items() if scene.style_for(n)[1] >= 0.99]
     out = {}
     for i, lm in enumerate(ids):
         x, y = xy[i]
@@ -135,7 +136,7 @@ def clickable_landmarks(view, model, rect) -> dict[str, tuple[float, float]]:
         target = pts[i]
         direction = (target - eye) / np.linalg.norm(target - eye)
         stop = target - direction * 10.0  # just in front of the marker
-        if any(len(b.ray_trace(eye, stop)[0]) for b in bones):
+        if any(len(m.ray_trace(eye, stop)[0]) for m in opaque):
             continue
         out[lm] = (rect["left"] + x, rect["top"] + y)
     return out

@@ -52,8 +52,9 @@ NEUTRAL_WORDS: dict[str, str] = {
 
 #: Dead-band (mm): a moment arm smaller than this in magnitude names no action.  About the
 #: size of the uncertainty between musculoskeletal models for one muscle path
-#: (Delp et al. 1999, J Biomech 32:493, compare model and cadaver arms within a few mm).
-DEAD_BAND_MM = 3.0
+#: (Delp et al. 1999, J Biomech 32:493, compare model and cadaver arms within a few mm);
+#: small enough that a lever of a few millimetres that grows with flexion is still named.
+DEAD_BAND_MM = 2.0
 
 DEFAULT_FLEXION = np.arange(POSTURE_RANGES["flexion"][0], POSTURE_RANGES["flexion"][1] + 0.1, 5.0)
 
@@ -65,7 +66,10 @@ def clone_model(model):
     """A fresh model of the same class with the same parameter values (the original is
     left untouched, so nothing watching it is disturbed)."""
     values = {k: v for k, v in model.param.values().items() if k != "name"}
-    return type(model)(**values)
+    extra = {}
+    if getattr(model, "_bones", None) is not None:  # HipModel(bones=...) keeps its bone set
+        extra["bones"] = model._bones
+    return type(model)(**extra, **values)
 
 
 def _is_model(obj) -> bool:

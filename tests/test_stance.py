@@ -14,7 +14,9 @@ from meshes import stance
 @pytest.fixture(scope="module")
 def geo():
     """The geometry the viewer uses: the hip model's levers."""
-    return stance.default_geometry()
+    g = stance.default_geometry()
+    assert g.source == "model"
+    return g
 
 
 def report(geo, **kw):

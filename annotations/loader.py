@@ -240,6 +240,18 @@ def pack_files(path: str | os.PathLike) -> list[Path]:
     return sorted([*p.glob("*.yaml"), *p.glob("*.yml")])
 
 
+def _entry_at_line(data: Any, line: int) -> str | None:
+    """Label of the entry whose YAML text contains ``line``, if any."""
+    entries = data.get("entries") if isinstance(data, dict) else None
+    if not isinstance(entries, _LineList):
+        return None
+    found = None
+    for i, start in enumerate(entries.item_lines):
+        if start <= line:
+            found = _entry_label(entries[i], i)
+    return found
+
+
 def _entry_label(raw: Any, index: int) -> str:
     if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"]:
         return raw["id"]
@@ -267,7 +279,8 @@ def _read_dir(path: Path, problems: list[Problem]) -> _Loaded:
             problems.append(Problem(fname, None, None, f"cannot read file: {exc}"))
             continue
         for line, key in dup_keys:
-            problems.append(Problem(fname, None, line, f"duplicate key '{key}' in a mapping (the later value would win)"))
+            problems.append(Problem(fname, _entry_at_line(data, line), line,
+                                    f"duplicate key '{key}' in a mapping (the later value would win)"))
         if data is None:
             continue
         if not isinstance(data, dict):
@@ -304,7 +317,13 @@ def _items(data: _LineDict, key: str, fname: str, problems: list[Problem]) -> It
     if not isinstance(items, list):
         problems.append(Problem(fname, None, data.line_of(key), f"'{key}' must be a list"))
         return
-    yield from enumerate(items)
+    for i, raw in enumerate(items):
+        if not isinstance(raw, dict):
+            line = items.line_of(i) if isinstance(items, _LineList) else None
+            what = "an entry" if key == "entries" else "a reference"
+            problems.append(Problem(fname, f"{key}[{i}]", line, f"{what} must be a mapping of fields, not {type(raw).__name__}"))
+            continue
+        yield i, raw
 
 
 def _read_references(data: _LineDict, fname: str, out: _Loaded, problems: list[Problem]) -> None:

@@ -369,3 +369,19 @@ def test_html_in_a_teacher_pack_is_text_not_markup(tmp_path):
     html = render_markdown(lay)
     assert "<script" not in html and "&lt;script&gt;" in html
     assert "<a " not in html
+
+
+CITED_IN_TEXT = re.compile(r"\b([A-Z][A-Za-z\-]+)(?: et al\.?)?(?: & [A-Z][a-z]+)?,? \(?((?:18|19|20)\d\d)\)?")
+
+
+def test_authors_named_in_the_text_are_among_the_entry_sources():
+    pack = builtin_pack()
+    from annotations.loader import _source_ids
+
+    for eid, entry in pack.entries.items():
+        cited = set(_source_ids(entry))
+        for level in READING_LEVELS:
+            for name, year in CITED_IN_TEXT.findall(getattr(entry.text, level)):
+                ref_id = re.sub(r"[^a-z]", "", name.lower()) + year
+                assert ref_id in pack.references, f"{eid} ({level}) names {name} {year}, which is not in the references"
+                assert ref_id in cited, f"{eid} ({level}) names {name} {year} but does not cite {ref_id}"

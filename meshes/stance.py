@@ -18,7 +18,8 @@ stance leg, turning about the stance hip joint centre (HJC), in the frontal plan
   ``L(lambda) = L - h sin(lambda)``.
 * If the abductors cannot supply ``F``, the pelvis tips down on the unsupported side until
   passive structures (iliotibial band, capsule, stretched abductors) supply the missing
-  moment: linear-elastic, ``M_passive = k delta``, capped at :data:`MAX_DROP_DEG`.
+  moment: linear-elastic, ``M_passive = k delta``, capped at :data:`MAX_DROP_DEG`; the
+  abductor lever at the dropped posture comes from the hip model.
 
 Measured hip contact forces in one-leg stance and walking are about 2.4-2.6 BW
 (Bergmann et al. 2001, J Biomech 34:859, instrumented prostheses); Pauwels' own lever
@@ -98,6 +99,9 @@ STRENGTH_RANGE = (0.0, 150.0)
 LEAN_RANGE = (-10.0, 30.0)
 SIDES = ("right", "left")
 
+#: Pelvic drops (deg) at which the model's abductor lever and line are sampled.
+DROP_SAMPLES_DEG = (0.0, 3.0, 6.0, 9.0, 12.0)
+
 #: Stance posture of the stance hip (deg): standing, femur neutral.
 STANCE_POSTURE = {"flexion": 0.0, "adduction": 0.0, "rotation": 0.0, "pelvic_drop": 0.0}
 
@@ -109,7 +113,9 @@ class StanceGeometry:
     ``abductor_lever_mm``: moment arm of the abductors about the stance HJC;
     ``abductor_angle_deg``: their line of action from vertical;
     ``half_inter_hjc_mm``: distance from the stance HJC to the body's midline;
-    ``body_weight_lever_mm``: lever of the supported weight before any lean.
+    ``body_weight_lever_mm``: lever of the supported weight before any lean;
+    ``drop_deg``, ``drop_levers_mm``, ``drop_angles_deg``: optional samples of the abductor
+    lever and line angle with the pelvis dropped (empty: they stay as at level stance).
     """
 
     abductor_lever_mm: float
@@ -117,6 +123,22 @@ class StanceGeometry:
     half_inter_hjc_mm: float
     body_weight_lever_mm: float
     source: str
+    drop_deg: tuple = ()
+    drop_levers_mm: tuple = ()
+    drop_angles_deg: tuple = ()
+
+    def lever_at(self, drop_deg: float) -> float:
+        """Abductor lever (mm) with the pelvis dropped ``drop_deg`` (linear interpolation
+        between the samples)."""
+        if not self.drop_deg:
+            return self.abductor_lever_mm
+        return float(np.interp(drop_deg, self.drop_deg, self.drop_levers_mm))
+
+    def angle_at(self, drop_deg: float) -> float:
+        """Abductor line angle from vertical (deg) with the pelvis dropped ``drop_deg``."""
+        if not self.drop_deg:
+            return self.abductor_angle_deg
+        return float(np.interp(drop_deg, self.drop_deg, self.drop_angles_deg))
 
 
 # --------------------------------------------------------------------------- pure levers
@@ -206,6 +228,34 @@ def pelvic_drop_deg(
     return min(max_drop_deg, deficit / stiffness)
 
 
+def equilibrium_drop_deg(
+    required_moment: float,
+    available_force: float,
+    lever_at,
+    stiffness: float = PASSIVE_STIFFNESS_BW_MM_PER_DEG,
+    max_drop_deg: float = MAX_DROP_DEG,
+) -> float:
+    """Pelvic drop (deg) at which ``F_max a(delta) + k delta = M_required``.
+
+    As the pelvis drops about the stance HJC the hip adducts by the same angle, so the
+    abductor lever ``a(delta)`` (``lever_at``, from the hip model) changes a little; the
+    drop solves the moment balance with the linear-elastic passive moment ``k delta``
+    (:func:`pelvic_drop_deg`) by Brent's method.  With a constant lever it equals
+    :func:`pelvic_drop_deg`.  0 when the abductors suffice; ``max_drop_deg`` when even
+    that drop cannot restore equilibrium.
+    """
+    from scipy.optimize import brentq
+
+    def residual(d: float) -> float:
+        return required_moment - available_force * lever_at(d) - stiffness * d
+
+    if residual(0.0) <= 0.0:
+        return 0.0
+    if residual(max_drop_deg) > 0.0:
+        return max_drop_deg
+    return float(brentq(residual, 0.0, max_drop_deg, xtol=1e-6))
+
+
 def compensated_lean_deg(
     available_moment: float,
     body_weight_lever: float,
@@ -279,16 +329,22 @@ def model_geometry(model) -> StanceGeometry:
 
     Abductor lever: force-weighted mean gluteus medius abduction moment arm
     (``HipModel.moment_arms()[group]["abduction"]``); line angle from the fibre paths
-    (:func:`line_angle_from_paths`); body-weight lever from the inter-HJC distance
-    (:func:`body_weight_lever_mm`).  The model passed in is not changed.
+    (:func:`line_angle_from_paths`), both also sampled with the pelvis dropped
+    (``HipModel.pelvic_drop`` at :data:`DROP_SAMPLES_DEG`, which adducts the stance hip);
+    body-weight lever from the inter-HJC distance (:func:`body_weight_lever_mm`), taken
+    as unchanged by the drop (the trunk stays upright).  The model passed in is not changed.
     """
     m = clone_model(model)
     m.param.update(**{k: v for k, v in STANCE_POSTURE.items() if k in m.param})
-    arms = m.moment_arms()
-    lever = whole_muscle_arms(arms)["abduction"]
-    angle = line_angle_from_paths({g: m.fibres(g) for g in GROUPS if g in arms})
+    levers, angles = [], []
+    for d in DROP_SAMPLES_DEG:
+        m.pelvic_drop = d
+        arms = m.moment_arms()
+        levers.append(float(whole_muscle_arms(arms)["abduction"]))
+        angles.append(line_angle_from_paths({g: m.fibres(g) for g in GROUPS if g in arms}))
     half = half_inter_hjc_from_model(m)
-    return StanceGeometry(float(lever), float(angle), half, body_weight_lever_mm(half), "model")
+    return StanceGeometry(levers[0], angles[0], half, body_weight_lever_mm(half), "model",
+                          tuple(DROP_SAMPLES_DEG), tuple(levers), tuple(angles))
 
 
 @functools.lru_cache(maxsize=1)
@@ -339,8 +395,9 @@ def stance_report(
     drops; feed it to ``HipModel.pelvic_drop`` for a right stance), ``balanced`` (False when
     the drop reached :data:`MAX_DROP_DEG` without equilibrium), ``compensated_lean_deg``
     (lean that would make the available force enough; ``None`` if none would),
-    ``lever_arms_mm`` (``abductor``, ``body_weight`` after lean, ``cane`` or ``None``),
-    ``abductor_angle_deg``, ``geometry`` (where the levers came from), and the inputs
+    ``lever_arms_mm`` (``abductor`` at the resulting posture, ``body_weight`` after lean,
+    ``cane`` or ``None``), ``abductor_angle_deg`` (at the resulting posture), ``geometry``
+    (where the levers came from), and the inputs
     ``side``, ``strength_pct``, ``cane``, ``lean_deg``.
 
     Geometry: ``geometry`` if given, else from ``model`` (:func:`model_geometry`), else a
@@ -357,11 +414,13 @@ def stance_report(
     f_req = m_req / a
     f_avail = available_force_bw(strength)
     m_avail = f_avail * a
-    drop = pelvic_drop_deg(m_req, m_avail)
-    balanced = m_req - m_avail <= PASSIVE_STIFFNESS_BW_MM_PER_DEG * MAX_DROP_DEG + 1e-9
+    drop = equilibrium_drop_deg(m_req, f_avail, geo.lever_at)
+    balanced = drop < MAX_DROP_DEG or (
+        m_req - f_avail * geo.lever_at(drop) - PASSIVE_STIFFNESS_BW_MM_PER_DEG * drop <= 1e-9)
     # Passive structures are taken to pull along the abductor line, so the total lateral
     # tension, and with it the joint force, is the one that holds the moment.
-    r, r_angle = joint_force_bw(f_req, geo.abductor_angle_deg, c)
+    tension = m_req / geo.lever_at(drop)
+    r, r_angle = joint_force_bw(tension, geo.angle_at(drop), c)
     lean_needed = compensated_lean_deg(m_avail, geo.body_weight_lever_mm, c, c_lever)
     return {
         "side": side,
@@ -377,11 +436,11 @@ def stance_report(
         "balanced": bool(balanced),
         "compensated_lean_deg": None if lean_needed is None else round(lean_needed, 1),
         "lever_arms_mm": {
-            "abductor": round(a, 1),
+            "abductor": round(geo.lever_at(drop), 1),
             "body_weight": round(bw_lever, 1),
             "cane": round(c_lever, 1) if cane else None,
         },
-        "abductor_angle_deg": round(geo.abductor_angle_deg, 1),
+        "abductor_angle_deg": round(geo.angle_at(drop), 1),
         "geometry": geo.source,
     }
 

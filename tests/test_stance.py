@@ -194,3 +194,19 @@ def test_drop_curve_for_a_plot_falls_as_strength_rises(geo):
     drops = c["pelvic_drop_deg"]
     assert len(drops) == 11 and drops[-1] == 0.0 and drops[0] > 0
     assert all(b <= a for a, b in zip(drops, drops[1:]))
+
+
+def test_drop_with_a_constant_lever_is_the_linear_elastic_drop():
+    for deficit in (5.0, 30.0, 70.0):
+        m_req, f, a = 80.0, (80.0 - deficit) / 50.0, 50.0
+        assert stance.equilibrium_drop_deg(m_req, f, lambda d: a) == pytest.approx(
+            stance.pelvic_drop_deg(m_req, f * a), abs=1e-4)
+
+
+def test_model_levers_follow_the_pelvis_as_it_drops(geo):
+    # Dropping the pelvis adducts the stance hip: the model's lever and line are sampled.
+    assert len(geo.drop_deg) >= 3 and geo.drop_deg[0] == 0.0
+    assert geo.lever_at(0.0) == geo.abductor_lever_mm
+    assert all(30.0 < a < 70.0 for a in geo.drop_levers_mm)
+    r = report(geo, strength=10)
+    assert r["lever_arms_mm"]["abductor"] == pytest.approx(geo.lever_at(r["pelvic_drop_deg"]), abs=0.1)

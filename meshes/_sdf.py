@@ -187,54 +187,73 @@ class SphereCloud:
         return out
 
 
-class LoftSheet:
-    """Thick sheet lofted between two curves: ``S(u, v) = (1-v) B(u) + v C(u) + b(u, v) n``
-    with ``b = bulge sin(pi v) g(u)`` along a fixed direction ``n`` and half thickness
-    ``half(u, v)``.  The SDF is ``|p - S(u*, v*)| - half(u*, v*)`` where (u*, v*) is the
-    nearest point of the sheet on the clamped unit square, found by Gauss-Newton steps from the
-    nearest node of a coarse parameter grid.  Edges of the sheet come out rounded."""
+class CoonsSheet:
+    """Thick sheet spanned by four boundary curves (a bilinearly blended Coons patch, Coons
+    1967), bulged along a fixed direction:
 
-    def __init__(self, base: np.ndarray, crest: np.ndarray, n_dir, bulge: float, g, half,
-                 nu: int = 256):
-        self.u = np.linspace(0.0, 1.0, nu)
-        self.B = resample(np.asarray(base, float), nu)
-        self.C = resample(np.asarray(crest, float), nu)
-        self.dB = np.gradient(self.B, self.u, axis=0)
-        self.dC = np.gradient(self.C, self.u, axis=0)
-        n = np.asarray(n_dir, float)
-        self.n = n / np.linalg.norm(n)
+    ``S(u, v) = (1-v) B(u) + v C(u) + (1-u) L(v) + u R(v) - bilinear(corners) + b(u, v) n``
+
+    with ``b = bulge sin(pi u') sin(pi v)`` and half thickness ``half(u, v)``.  ``B`` and ``C``
+    run in the same direction (u = 0 at ``L``); ``L`` and ``R`` run from ``B`` to ``C``.
+    The SDF is ``|p - S(u*, v*)| - half(u*, v*)`` at the nearest point (u*, v*) of the clamped
+    unit square, found by projected Gauss-Newton steps from the nearest node of a coarse
+    parameter grid; the edges of the sheet come out rounded."""
+
+    def __init__(self, B, C, L, R, n_dir, bulge: float, half, n: int = 256):
+        self.t = np.linspace(0.0, 1.0, n)
+        self.curves = {}
+        for name, c in (("B", B), ("C", C), ("L", L), ("R", R)):
+            c = resample(np.asarray(c, float), n)
+            self.curves[name] = (c, np.gradient(c, self.t, axis=0))
+        b0, b1 = self.curves["B"][0][[0, -1]]
+        c0, c1 = self.curves["C"][0][[0, -1]]
+        self.corners = (b0, b1, c0, c1)
+        nn = np.asarray(n_dir, float)
+        self.n = nn / np.linalg.norm(nn)
         self.bulge = bulge
-        self.g = g(self.u)
-        self.dg = np.gradient(self.g, self.u)
         self.half = half
-        gu, gv = np.meshgrid(np.linspace(0, 1, 97), np.linspace(0, 1, 41), indexing="ij")
+        gu, gv = np.meshgrid(np.linspace(0, 1, 97), np.linspace(0, 1, 49), indexing="ij")
         self.guv = np.column_stack([gu.ravel(), gv.ravel()])
-        self.gtree = cKDTree(self.point(self.guv[:, 0], self.guv[:, 1]))
-        self.lo = np.minimum(self.B.min(0), self.C.min(0)) - 25.0
-        self.hi = np.maximum(self.B.max(0), self.C.max(0)) + 25.0
+        pts = self.point(self.guv[:, 0], self.guv[:, 1])
+        self.gtree = cKDTree(pts)
+        self.lo = pts.min(0) - 20.0
+        self.hi = pts.max(0) + 20.0
 
-    def _interp(self, arr, u):
-        x = u * (len(self.u) - 1)
-        i = np.clip(np.floor(x).astype(int), 0, len(self.u) - 2)
-        t = (x - i)[:, None] if arr.ndim == 2 else x - i
-        return arr[i] * (1 - t) + arr[i + 1] * t
+    def _interp(self, arr, x):
+        x = x * (len(self.t) - 1)
+        i = np.clip(np.floor(x).astype(int), 0, len(self.t) - 2)
+        w = (x - i)[:, None]
+        return arr[i] * (1 - w) + arr[i + 1] * w
+
+    def _eval(self, u, v, derivs=True):
+        B, dB = (self._interp(a, u) for a in self.curves["B"])
+        C, dC = (self._interp(a, u) for a in self.curves["C"])
+        L, dL = (self._interp(a, v) for a in self.curves["L"])
+        R, dR = (self._interp(a, v) for a in self.curves["R"])
+        b0, b1, c0, c1 = self.corners
+        U, V = u[:, None], v[:, None]
+        corner = (1 - U) * (1 - V) * b0 + U * (1 - V) * b1 + (1 - U) * V * c0 + U * V * c1
+        su, cu = np.sin(np.pi * u), np.cos(np.pi * u)
+        sv, cv = np.sin(np.pi * v), np.cos(np.pi * v)
+        S = (1 - V) * B + V * C + (1 - U) * L + U * R - corner + (self.bulge * su * sv)[:, None] * self.n
+        if not derivs:
+            return S
+        Su = ((1 - V) * dB + V * dC - L + R
+              - (-(1 - V) * b0 + (1 - V) * b1 - V * c0 + V * c1)
+              + (self.bulge * np.pi * cu * sv)[:, None] * self.n)
+        Sv = (-B + C + (1 - U) * dL + U * dR
+              - (-(1 - U) * b0 - U * b1 + (1 - U) * c0 + U * c1)
+              + (self.bulge * np.pi * su * cv)[:, None] * self.n)
+        return S, Su, Sv
 
     def point(self, u, v):
-        b = self.bulge * np.sin(np.pi * v) * self._interp(self.g, u)
-        return (1 - v)[:, None] * self._interp(self.B, u) + v[:, None] * self._interp(self.C, u) \
-            + b[:, None] * self.n
+        return self._eval(np.asarray(u, float), np.asarray(v, float), derivs=False)
 
-    def nearest_uv(self, p: np.ndarray, iters: int = 3):
+    def nearest_uv(self, p: np.ndarray, iters: int = 4):
         _, j = self.gtree.query(p, k=1)
         u, v = self.guv[j, 0].copy(), self.guv[j, 1].copy()
         for _ in range(iters):
-            B, C = self._interp(self.B, u), self._interp(self.C, u)
-            dB, dC = self._interp(self.dB, u), self._interp(self.dC, u)
-            g, dg = self._interp(self.g, u), self._interp(self.dg, u)
-            sv, cv = np.sin(np.pi * v), np.cos(np.pi * v)
-            S = (1 - v)[:, None] * B + v[:, None] * C + (self.bulge * sv * g)[:, None] * self.n
-            Su = (1 - v)[:, None] * dB + v[:, None] * dC + (self.bulge * sv * dg)[:, None] * self.n
-            Sv = C - B + (self.bulge * np.pi * cv * g)[:, None] * self.n
+            S, Su, Sv = self._eval(u, v)
             r = S - p
             a = np.einsum("ij,ij->i", Su, Su)
             b = np.einsum("ij,ij->i", Su, Sv)
@@ -251,8 +270,8 @@ class LoftSheet:
             dv = np.where(v_out, 0.0, dv)
             dv = np.where(u_out & ~v_out, -rv / np.maximum(c, 1e-9), dv)
             du = np.where(u_out & ~v_out, 0.0, du)
-            u = np.clip(u + np.clip(du, -0.02, 0.02), 0.0, 1.0)
-            v = np.clip(v + np.clip(dv, -0.05, 0.05), 0.0, 1.0)
+            u = np.clip(u + np.clip(du, -0.05, 0.05), 0.0, 1.0)
+            v = np.clip(v + np.clip(dv, -0.08, 0.08), 0.0, 1.0)
         return u, v
 
     def __call__(self, p: np.ndarray) -> np.ndarray:
@@ -391,15 +410,22 @@ def mesh_from_sdf(f, lo, hi, h: float, stride: int = 4, smooth_iters: int = 6,
     m = None
     if target_faces is not None and surf.n_cells > target_faces:
         red = 1.0 - target_faces / surf.n_cells
-        dec = surf.decimate_pro(red, preserve_topology=True, feature_angle=60.0, splitting=False,
-                                boundary_vertex_deletion=False)
-        cand = _to_trimesh(dec)
-        if cand.is_watertight and cand.is_winding_consistent:
-            m = cand
+        for dec in (lambda: surf.decimate(red),
+                    lambda: surf.decimate_pro(red, preserve_topology=True, feature_angle=60.0,
+                                              splitting=False, boundary_vertex_deletion=False)):
+            cand = _to_trimesh(dec())
+            if cand.is_watertight and cand.is_winding_consistent and len(cand.faces) <= target_faces:
+                m = cand
+                break
+        if m is None and stride > 1:
+            # coarser grid instead of decimation
+            return mesh_from_sdf(f, lo, hi, h * 1.25, stride, smooth_iters, target_faces)
     if m is None:
         m = _to_trimesh(surf)
     if smooth_iters:
+        # even out the triangles, then put the vertices back on the level set
         trimesh.smoothing.filter_taubin(m, lamb=0.5, nu=-0.53, iterations=smooth_iters)
+        m.vertices = project(f, m.vertices, iters=2)
     if m.volume < 0:
         m.invert()
     return m

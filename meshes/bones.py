@@ -110,14 +110,28 @@ _CREST = np.array([
     [-96.0, 92.0, -32.0],
     _PSIS,
 ])
+# lower border of the plate, from the apex of the greater sciatic notch to above the AIIS
 _WING_BASE = np.array([
-    [-98.0, 44.0, -42.0],    # PIIS
-    [-82.0, 30.0, -32.0],
-    [-62.0, 24.0, -22.0],    # apex of the greater sciatic notch
-    [-38.0, 30.0, -10.0],
-    [-10.0, 36.0, 2.0],
-    [18.0, 36.0, 12.0],
-    [40.0, 32.0, 18.0],      # above the AIIS
+    [-58.0, 24.0, -22.0],
+    [-30.0, 30.0, -8.0],
+    [0.0, 34.0, 4.0],
+    [22.0, 34.0, 12.0],
+    [42.0, 30.0, 18.0],
+])
+# posterior border: notch apex, upper margin of the greater sciatic notch, PIIS, PSIS
+_WING_POST = np.array([
+    [-58.0, 24.0, -22.0],
+    [-80.0, 31.0, -32.0],
+    [-95.0, 44.0, -39.0],     # PIIS
+    [-99.0, 55.0, -40.0],
+    [-100.0, 66.0, -38.0],    # PSIS
+])
+# anterior border: above the AIIS, the notch between the spines, ASIS
+_WING_ANT = np.array([
+    [42.0, 30.0, 18.0],
+    [47.0, 44.0, 25.0],
+    [48.0, 56.0, 33.0],
+    [62.0, 74.0, 44.0],       # ASIS
 ])
 
 
@@ -129,18 +143,19 @@ def _smoothstep(e0, e1, x):
 
 def _wing_half_thickness(u, v):
     """Half thickness (mm) of the iliac plate: thin in the iliac fossa, thick at the acetabular
-    roof and notch margin (v -> 0) and behind the auricular surface (u -> 0)."""
-    return (2.4 + 7.5 * (1 - v) ** 2.2 + 8.0 * _smoothstep(0.32, 0.0, u) * (1 - 0.6 * v)
+    roof (v -> 0) and along the posterior border behind the auricular surface (u -> 0)."""
+    return (2.3 + 8.0 * (1 - v) ** 2.5 + 7.5 * _smoothstep(0.3, 0.0, u) * (1 - 0.4 * v)
             + 1.5 * _smoothstep(0.85, 1.0, u))
 
 
 @lru_cache(maxsize=None)
-def _wing() -> S.LoftSheet:
+def _wing() -> S.CoonsSheet:
     crest = S.spline(_CREST[::-1], 400)           # PSIS -> ASIS, like the base curve
     base = S.spline(_WING_BASE, 400)
-    n_out = np.array([-0.40, -0.25, 0.88])            # outward (gluteal) direction of the plate
-    g = lambda u: np.sin(np.pi * np.clip(u * 1.1, 0, 1)) ** 0.8    # noqa: E731
-    return S.LoftSheet(base, crest, n_out, 7.0, g, _wing_half_thickness)
+    post = S.spline(_WING_POST, 400)
+    ant = S.spline(_WING_ANT, 400)
+    n_out = np.array([-0.40, -0.25, 0.88])        # outward (gluteal) direction of the plate
+    return S.CoonsSheet(base, crest, post, ant, n_out, 7.0, _wing_half_thickness)
 
 
 @lru_cache(maxsize=None)
@@ -170,9 +185,12 @@ def hip_bone_right_sdf(points) -> np.ndarray:
     crest, r_crest = _crest_tube()
     d = S.smin(d, S.tube(p, crest, r_crest), 4.0)
     d = S.smin(d, S.sphere(p, _ASIS + [-3.0, -1.0, 0.0], 7.5), 4.0)           # ASIS
-    d = S.smin(d, S.tube(p, [_ASIS + [-2, -4, -2], [52.0, 48.0, 28.0], _AIIS], [5.5, 4.5, 7.5]), 5.0)
     d = S.smin(d, S.ellipsoid(p, _AIIS, [9.0, 7.0, 8.0]), 4.0)              # AIIS
-    d = S.smin(d, S.tube(p, [_PSIS, [-100.0, 52.0, -41.0], [-98.0, 42.0, -42.0]], [8.0, 7.5, 9.0]), 5.0)
+    d = S.smin(d, S.sphere(p, _PSIS + [-2.0, 0.0, 0.0], 8.0), 5.0)                 # PSIS
+    d = S.smin(d, S.sphere(p, [-95.0, 44.0, -39.0], 7.0), 5.0)                    # PIIS
+    # anterior margin of the greater sciatic notch, down to the ischial spine
+    d = S.smin(d, S.tube(p, [[-58.0, 24.0, -22.0], [-54.0, 6.0, -26.0], [-44.0, -12.0, -30.0]],
+                         [9.0, 8.5, 8.0]), 6.0)
     # body of the ilium above the acetabulum
     d = S.smin(d, S.ellipsoid(p, [-6.0, 30.0, -10.0], [34.0, 20.0, 22.0]), 10.0)
     # acetabulum: thick shell around the head, open along the acetabular axis
@@ -304,25 +322,29 @@ def _shaft_centre(y):
     return np.stack([4.0 * np.sin(np.pi * t), y, np.zeros_like(y)], axis=-1)
 
 
-# greater trochanter planes, world (femur) frame: (point, outward normal)
+def _unit(v):
+    v = np.asarray(v, float)
+    return v / np.linalg.norm(v)
+
+
+_GT_TIP = np.array([-29.0, -6.0, 50.0])     # centre of the posterosuperior tip
+# greater trochanter facet planes, world (femur) frame: (point, outward normal)
 _GT_PLANES = {
-    "lateral": ([0.0, -18.0, 60.0], [0.10, 0.12, 1.0]),
-    "superoposterior": ([-24.0, -2.0, 48.0], [-0.55, 0.78, 0.30]),
-    "anterior": ([4.0, -14.0, 54.0], [0.80, 0.30, 0.52]),
-    "posterior": ([-30.0, -18.0, 50.0], [-0.92, 0.05, 0.38]),
+    "lateral": ([-4.0, -22.0, 63.0], [0.10, 0.12, 1.0]),
+    "superoposterior": (_GT_TIP + 2.5 * _unit([-0.55, 0.78, 0.30]), [-0.55, 0.78, 0.30]),
+    "anterior": ([7.0, -14.0, 54.0], [0.80, 0.30, 0.52]),
+    "posterior": ([-31.0, -20.0, 48.0], [-0.92, 0.05, 0.38]),
 }
-_GT_EXTRA = [
-    ([-6.0, 0.0, 46.0], [0.35, 0.92, 0.0]),      # superior border (anterior part lower than tip)
-    ([0.0, 0.0, 34.0], [0.0, 0.25, -1.0]),       # trochanteric fossa side
-    ([0.0, -62.0, 0.0], [0.0, -1.0, 0.0]),       # distal limit (blends into shaft)
-]
 
 
 def _gt_sdf(p):
-    d = None
-    for pt, nn in list(_GT_PLANES.values()) + _GT_EXTRA:
-        di = S.plane(p, pt, nn)
-        d = di if d is None else S.smax(d, di, 7.0)
+    """Greater trochanter: a rounded body with a posterosuperior tip, flattened by the four
+    facet planes of Pfirrmann et al. 2001."""
+    body = S.ellipsoid(p, [-9.0, -26.0, 48.0], [20.0, 24.0, 15.5])
+    tip = S.ellipsoid(p, _GT_TIP, [12.0, 10.0, 11.0])
+    d = S.smin(body, tip, 8.0)
+    for pt, nn in _GT_PLANES.values():
+        d = S.smax(d, S.plane(p, pt, nn), 5.0)
     return d
 
 
@@ -338,13 +360,15 @@ def femur_sdf(points) -> np.ndarray:
     neck = S.round_cone(q, _HEAD_L + 8 * u, _HEAD_L + 44 * u, 15.0, 19.0)
     d = S.smin(head, neck, 5.0)
     # shaft
-    ys = np.array([-20.0, -60.0, -110.0, -180.0, -260.0, -320.0, -350.0, -372.0])
-    rs = np.array([21.0, 17.0, 14.5, 13.5, 13.5, 15.5, 20.0, 26.0])
+    ys = np.array([-40.0, -70.0, -110.0, -180.0, -260.0, -320.0, -350.0, -372.0])
+    rs = np.array([17.5, 15.5, 14.0, 13.2, 13.2, 15.0, 20.0, 26.0])
     d = S.smin(d, S.tube(q, _shaft_centre(ys), rs), 10.0)
     # linea aspera
     d = S.smin(d, S.tube(q, _shaft_centre(np.array([-90.0, -180.0, -290.0])) + [-12.5, 0, 0], [3.0, 3.5, 2.5]), 4.0)
     # greater trochanter (world frame planes), intertrochanteric crest, lesser trochanter
-    d = S.smin(d, _gt_sdf(p), 6.0)
+    d = S.smin(d, S.culled(_gt_sdf, p, [-35.0, -55.0, 28.0], [15.0, 10.0, 68.0]), 7.0)
+    gt_fair = _to_world(_shaft_centre(np.array([-85.0])))[0]
+    d = S.smin(d, S.round_cone(p, [-8.0, -34.0, 47.0], gt_fair, 13.0, 14.0), 10.0)
     lt_base = _to_local(np.array([[-6.0, -52.0, 34.0]]))[0]
     lt_tip = _to_local(np.array([[-22.0, -58.0, 16.0]]))[0]
     d = S.smin(d, S.round_cone(q, lt_base, lt_tip, 10.0, 6.0), 5.0)
@@ -356,7 +380,7 @@ def femur_sdf(points) -> np.ndarray:
     for side in (-1.0, 1.0):
         cc = kc + [-6.0, -2.0, 21.0 * side]
         d = S.smin(d, S.ellipsoid(p, cc, [30.0, 24.0, 16.0]), 8.0)
-        d = S.smin(d, S.sphere(p, kc + [0.0, 2.0, 38.0 * side], 8.0), 6.0)       # epicondyle
+        d = S.smin(d, S.ellipsoid(p, kc + [-2.0, 4.0, 33.0 * side], [14.0, 14.0, 9.0]), 10.0)  # epicondyle
     notch = S.round_cone(p, kc + [-40.0, -14.0, 0.0], kc + [-4.0, -24.0, 0.0], 10.0, 8.0)
     d = S.smax(d, -notch, 4.0)
     groove = S.round_cone(p, kc + [34.0, 30.0, 0.0], kc + [30.0, -8.0, 0.0], 7.0, 7.0)
@@ -464,7 +488,7 @@ def _pelvis_landmarks(lines) -> dict[str, np.ndarray]:
         "psis_right": _PSIS + [-10.0, 0.0, 0.0],
         "greater_sciatic_notch": [-80.0, 5.0, -28.0],
         "ischial_tuberosity": [-48.0, -58.0, -26.0],
-        "pubic_symphysis": [62.0, -30.0, Z_MID + 1.5],
+        "pubic_symphysis": [50.0, -28.0, Z_MID + 3.0],
     }
     on = _on(hip_bone_right_sdf, list(targets.values()))
     lm = dict(zip(targets, on))
@@ -501,7 +525,8 @@ def _facets() -> dict[str, dict]:
     spec = {
         # name: (nominal centre, major direction, semi-axes)
         "lateral": ([-6.0, -22.0, 70.0], None, (17.5, 8.0)),
-        "superoposterior": ([-28.0, 2.0, 46.0], np.array([1.0, 0.0, 0.0]), (7.9, 7.9)),
+        "superoposterior": (_GT_TIP + 8.0 * _unit([-0.55, 0.78, 0.30]), np.array([1.0, 0.0, 0.0]),
+                            (7.9, 7.9)),
         "anterior": ([12.0, -14.0, 60.0], -axis, (12.0, 8.0)),
         "posterior": ([-36.0, -22.0, 48.0], -axis, (11.0, 8.0)),
     }

@@ -347,6 +347,21 @@ def model_geometry(model) -> StanceGeometry:
                           tuple(DROP_SAMPLES_DEG), tuple(levers), tuple(angles))
 
 
+_GEOMETRY_CACHE: dict = {}
+
+
+def cached_model_geometry(model) -> StanceGeometry:
+    """:func:`model_geometry`, computed once per bone set (the stance levers do not depend
+    on the posture the student has set, only on the bones and muscles)."""
+    bones = getattr(model, "_bones", None)
+    key = (type(model), id(bones))
+    hit = _GEOMETRY_CACHE.get(key)
+    if hit is None or hit[0] is not bones:
+        hit = (bones, model_geometry(model))
+        _GEOMETRY_CACHE[key] = hit
+    return hit[1]
+
+
 @functools.lru_cache(maxsize=1)
 def default_geometry() -> StanceGeometry:
     """Geometry of a default :class:`meshes.model.HipModel`; Pauwels' levers if the model
@@ -355,7 +370,7 @@ def default_geometry() -> StanceGeometry:
         from meshes.model import HipModel
     except ImportError:
         return pauwels_geometry()
-    return model_geometry(HipModel())
+    return cached_model_geometry(HipModel())
 
 
 # --------------------------------------------------------------------------- report
@@ -404,7 +419,7 @@ def stance_report(
     default :class:`meshes.model.HipModel`.  The equations are in the module docstring.
     """
     check_stance_args(side, strength, cane, lean)
-    geo = geometry or (model_geometry(model) if model is not None else default_geometry())
+    geo = geometry or (cached_model_geometry(model) if model is not None else default_geometry())
     a = geo.abductor_lever_mm
     bw_lever = leaned_lever_mm(geo.body_weight_lever_mm, lean)
     c = CANE_FRACTION if cane else 0.0
@@ -451,7 +466,7 @@ def compensated_lean(strength: float = 100.0, cane: bool = False, geometry: Stan
     the pelvis level; 0 if none is needed, ``None`` if no lean would do
     (:func:`compensated_lean_deg`)."""
     check_stance_args("right", strength, cane, 0.0)
-    geo = geometry or (model_geometry(model) if model is not None else default_geometry())
+    geo = geometry or (cached_model_geometry(model) if model is not None else default_geometry())
     c = CANE_FRACTION if cane else 0.0
     c_lever = cane_lever_mm(geo.half_inter_hjc_mm) if cane else 0.0
     return compensated_lean_deg(available_force_bw(strength) * geo.abductor_lever_mm, geo.body_weight_lever_mm,

@@ -210,3 +210,40 @@ def test_model_levers_follow_the_pelvis_as_it_drops(geo):
     assert all(30.0 < a < 70.0 for a in geo.drop_levers_mm)
     r = report(geo, strength=10)
     assert r["lever_arms_mm"]["abductor"] == pytest.approx(geo.lever_at(r["pelvic_drop_deg"]), abs=0.1)
+
+
+def test_report_from_a_students_model_uses_the_stance_posture_and_leaves_it_alone(geo):
+    from meshes.model import HipModel
+
+    m = HipModel(flexion=40.0, adduction=-15.0, rotation=10.0)
+    r = stance.stance_report(strength=30, model=m)
+    assert (m.flexion, m.adduction, m.rotation, m.pelvic_drop) == (40.0, -15.0, 10.0, 0.0)
+    assert r == report(geo, strength=30)
+
+
+# --------------------------------------------------------------- properties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+PAUWELS = stance.pauwels_geometry()
+strengths = st.floats(0.0, 150.0)
+leans = st.floats(-10.0, 30.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=strengths, b=strengths, lean=leans, cane=st.booleans())
+def test_less_strength_never_means_less_drop(a, b, lean, cane):
+    weak, strong = sorted((a, b))
+    d_weak = stance.stance_report(strength=weak, lean=lean, cane=cane, geometry=PAUWELS)["pelvic_drop_deg"]
+    d_strong = stance.stance_report(strength=strong, lean=lean, cane=cane, geometry=PAUWELS)["pelvic_drop_deg"]
+    assert 0.0 <= d_strong <= d_weak <= stance.MAX_DROP_DEG
+
+
+@settings(max_examples=60, deadline=None)
+@given(strength=strengths, lean=st.floats(-10.0, 29.0), cane=st.booleans())
+def test_more_lean_never_needs_more_abductor_force(strength, lean, cane):
+    r0 = stance.stance_report(strength=strength, lean=lean, cane=cane, geometry=PAUWELS)
+    r1 = stance.stance_report(strength=strength, lean=lean + 1.0, cane=cane, geometry=PAUWELS)
+    assert r1["required_abductor_force_bw"] <= r0["required_abductor_force_bw"]
+    assert r1["pelvic_drop_deg"] <= r0["pelvic_drop_deg"]

@@ -14,6 +14,7 @@ import functools
 import logging
 from pathlib import Path
 
+import numpy as np
 import panel as pn
 import param
 
@@ -39,6 +40,11 @@ APP_CSS = (STATIC / "app.css").read_text(encoding="utf-8") if (STATIC / "app.css
 
 TITLE = "Hip anatomy: gluteus medius"
 NOTHING = ""  # the keyboard list's "nothing selected" value
+
+#: Gluteus medius in one colour when the fibre groups are not told apart.
+GMED_ONE_COLOUR = "#c0392b"
+#: Outline of an attachment footprint on the bone: a blue that stands out on bone and muscle.
+FOOTPRINT_COLOUR = "#1f8fff"
 
 #: Faded layers (opacity below this) are looked through by clicks (see ``resolve_pick``).
 SEE_THROUGH_BELOW = 0.5
@@ -247,6 +253,7 @@ class HipViewerApp:
         from viewer.sceneview import SceneView
 
         self.view = SceneView(shared_plotter(), sizing_mode="stretch_both", min_height=420, loading=True)
+        self._base_colours = dict(self.view.colors)
         self.scene_ready = True
         self.view.param.watch(self._on_pick, "picked")
         self.view.param.watch(self._on_camera, "camera")
@@ -444,17 +451,20 @@ class HipViewerApp:
             for actor in actors:
                 visibility[actor] = layer in shown
                 opacity[actor] = float(self.state.opacity.get(layer, 1.0))
-        colours = {}
+        colours = dict(self._base_colours)
         for group in ("anterior", "middle", "posterior"):
-            colour = STYLES[f"gmed_{group}"][0] if self.state.colour_by_group else STYLES["gmed_middle"][0]
+            colour = STYLES[f"gmed_{group}"][0] if self.state.colour_by_group else GMED_ONE_COLOUR
             for actor in ACTORS[f"gmed_{group}"]:
                 colours[actor] = colour
+        footprints = self._footprints()
+        for name in footprints:
+            colours[name] = FOOTPRINT_COLOUR
         self.view.param.update(
             visibility=visibility,
             opacity=opacity,
             colors=colours,
             highlight=selection.highlight_for(self.state.selection),
-            footprints=self._footprints(),
+            footprints=footprints,
         )
 
     def _footprints(self) -> dict:
@@ -463,7 +473,9 @@ class HipViewerApp:
         except Exception:  # a model without footprints still selects and highlights
             log.exception("footprints unavailable")
             return {}
-        return {k: v for k, v in selection.footprints_for(self.state.selection, available).items()}
+        chosen = selection.footprints_for(self.state.selection, available)
+        # The page reads plain nested lists of [x, y, z] (mm, 0.1 mm is plenty).
+        return {k: np.round(np.asarray(v, dtype=float).reshape(-1, 3), 1).tolist() for k, v in chosen.items()}
 
     def _push_posture(self):
         """Move the femur and the muscles to the model's posture."""

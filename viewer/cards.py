@@ -142,7 +142,7 @@ def _third_person(phrase: str) -> str:
 def _fact_html(fact, numbers: Mapping[str, int], render_markdown) -> str:
     body = render_markdown(fact.text)
     marks = "".join(
-        f'<sup class="cite"><a href="#ref-{esc(s)}" aria-label="source {numbers[s]}">[{numbers[s]}]</a></sup>'
+        f'<sup class="cite" title="Source {numbers[s]}" aria-label="source {numbers[s]}">[{numbers[s]}]</sup>'
         for s in fact.sources
         if s in numbers
     )

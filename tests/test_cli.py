@@ -129,22 +129,24 @@ def test_server_prints_its_url_once(viewer_server):
 # --------------------------------------------------------------------------- measure
 
 @needs_measure
-def test_measure_json_is_one_json_document():
-    result = run(["measure", "--flexion", "30", "--adduction", "-10", "--rotation", "5", "--json"])
+def test_measure_json_is_one_document_for_the_posture_asked_for():
+    result = run(["measure", "--flexion", "30", "--adduction", "-10", "--rotation", "5",
+                  "--side", "left", "--json"])
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     for key in ("units", "frame", "posture", "landmarks", "femur", "pelvis", "fibre_groups", "meshes"):
         assert key in report, f"measure --json lacks {key!r}"
-    assert "mm" in json.dumps(report["units"])
-
-
-@needs_measure
-def test_measure_json_reports_the_posture_asked_for():
-    report = json.loads(run(["measure", "--flexion", "45", "--side", "left", "--json"]).stdout)
+    assert report["units"] == "mm"
+    assert "ISB" in report["frame"]
     posture = report["posture"]
-    assert posture["flexion"] == pytest.approx(45)
-    assert posture["adduction"] == pytest.approx(0)
-    assert posture.get("side", "left") == "left"
+    assert posture["flexion_deg"] == pytest.approx(30)
+    assert posture["adduction_deg"] == pytest.approx(-10)
+    assert posture["rotation_deg"] == pytest.approx(5)
+    assert posture["side"] == "left"
+    for group in ("anterior", "middle", "posterior"):
+        arms = report["fibre_groups"][group]["moment_arm_mm"]
+        assert set(arms) >= {"flexion", "abduction", "internal_rotation"}
+    assert all(len(xyz) == 3 for xyz in report["landmarks"].values())
 
 
 @needs_measure

@@ -128,13 +128,13 @@ def format_report(report, indent: int = 0) -> list[str]:
 def run_measure(args) -> int:
     from meshes import measure
 
-    postures = {"flexion": args.flexion, "adduction": args.adduction, "rotation": args.rotation}
-    for name, value in postures.items():
+    angles = {}
+    for name in ("flexion", "adduction", "rotation"):
         try:
-            measure.check_posture(name, value)
+            angles[name] = measure.check_posture(name, getattr(args, name))
         except ValueError as exc:
             return _error(str(exc), 2)
-    report = measure.measure_report(args.flexion, args.adduction, args.rotation, args.side)
+    report = measure.measure_report(angles["flexion"], angles["adduction"], angles["rotation"], args.side)
     if args.json:
         print(json.dumps(report))
     else:
@@ -183,11 +183,17 @@ def run_serve(args) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hip-viewer`` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
-    if args.command == "measure":
-        return run_measure(args)
-    if args.command == "check-content":
-        return run_check_content(args)
-    return run_serve(args)
+    try:
+        if args.command == "measure":
+            return run_measure(args)
+        if args.command == "check-content":
+            return run_check_content(args)
+        return run_serve(args)
+    except BrokenPipeError:
+        # The reader went away (``hip-viewer measure | head``): not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ Content is teaching text with emphasis, lists and links.  Anything that looks li
 script is shown as text: the parser runs with raw HTML disabled, so ``<script>`` comes out
 as ``&lt;script&gt;``.  Links are kept only for ``http``, ``https`` and relative targets;
 any other scheme (``javascript:``, ``data:``, ``vbscript:``, ``file:`` ...) is left as plain
-text.  Images are not part of the subset and render as text.
+text.  Headings, code blocks, block quotes, rules and images are not part of the subset and
+render as text.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from markdown_it import MarkdownIt
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _ALLOWED_SCHEMES = frozenset({"http", "https"})
+_NOT_IN_SUBSET = ["image", "heading", "lheading", "hr", "code", "fence", "blockquote", "html_block", "html_inline"]
 
 
 def is_safe_link(url: str) -> bool:
@@ -33,7 +35,9 @@ def is_safe_link(url: str) -> bool:
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    md.disable(["image"])
+    # Keep the subset a card needs (paragraphs, emphasis, lists, links); anything else is text,
+    # so a stray "#" or indented line cannot add headings or code blocks to a card.
+    md.disable(_NOT_IN_SUBSET)
     md.validateLink = is_safe_link  # type: ignore[method-assign]
     return md
 

@@ -385,3 +385,41 @@ def test_authors_named_in_the_text_are_among_the_entry_sources():
                 ref_id = re.sub(r"[^a-z]", "", name.lower()) + year
                 assert ref_id in pack.references, f"{eid} ({level}) names {name} {year}, which is not in the references"
                 assert ref_id in cited, f"{eid} ({level}) names {name} {year} but does not cite {ref_id}"
+
+
+@pytest.mark.parametrize("text", ['[x](https://a.org" onmouseover="alert(1))', "<javascript:alert(1)>",
+                                  "[x](<javascript:alert(1)>)", "[a][r]\n\n[r]: javascript:alert(1)"])
+def test_render_markdown_link_tricks_stay_inert(text):
+    html = render_markdown(text)
+    assert "<a " not in html
+    assert "onmouseover=\"" not in html
+
+
+def test_render_markdown_leaves_headings_and_code_blocks_as_text():
+    html = render_markdown("# Not a heading\n\n    not code\n\n> not a quote")
+    assert "<h1" not in html and "<pre" not in html and "<blockquote" not in html
+    assert "# Not a heading" in html
+
+
+# --------------------------------------------------------------------------- robustness
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+YAML_BITS = st.sampled_from([
+    "entries:\n", "references:\n", "disclaimer: x\n", "  - id: gtps\n", "  - id: [x\n", "    kind: topic\n",
+    "    name: N\n", "    text: {lay: a, student: b, clinician: c}\n", "    sources: [grays1918]\n",
+    "    review_status: approved\n", "    last_updated: 2026-01-01\n", "    last_updated: 2026-99-01\n",
+    "    actions:\n      - {group: middle, action: abduction, flexion_deg: [0, 10], sources: [x]}\n",
+    "  - citation: c\n", "    id: 5\n", ": :\n", "- - -\n", "\t\n", "'unclosed\n", "&a [1]\n", "*a\n",
+])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(bits=st.lists(YAML_BITS, max_size=12), noise=st.text(max_size=30))
+def test_any_pack_file_gives_a_report_never_a_crash(tmp_path, bits, noise):
+    (tmp_path / "p.yaml").write_text("".join(bits) + noise, encoding="utf-8")
+    code, text = check_content(tmp_path)
+    assert code in (0, 1) and text
+    if code == 1:
+        assert all(ln.startswith(str(tmp_path)) for ln in text.splitlines()), text

@@ -18,7 +18,9 @@ from viewer import scene
 
 CLICK_PRESETS = ("lateral", "posterior", "anterior")
 MIN_SEPARATION_PX = 16.0  # landmarks closer than this on screen are ambiguous to click
-SYNC_TIMEOUT_S = 20.0
+SYNC_TIMEOUT_S = 40.0
+# Software WebGL draws this scene in about 0.2 s at this size (0.6 s at 1280 x 800).
+VIEWPORT = {"width": 960, "height": 640}
 
 
 def hip_model():
@@ -94,6 +96,7 @@ def scene_server(model):
 def open_view(page, scene_server):
     """Load the page, wait for the drawing; returns the SceneView synced with this page."""
     before = len(scene_server.views)
+    page.set_viewport_size(VIEWPORT)
     page.goto(scene_server.url, wait_until="load")
     wait_until(lambda: len(scene_server.views) > before, what="a session")
     view = scene_server.views[-1]
@@ -186,8 +189,13 @@ def test_drag_turns_the_camera_and_picks_nothing(page, scene_server):
     page.mouse.down()
     for step in range(1, 11):
         page.mouse.move(cx - 120 + 24 * step, cy + 4 * step)
+        page.wait_for_timeout(30)
     page.mouse.up()
-    wait_until(lambda: view.camera != camera, what="the camera to change after a drag")
+    try:
+        wait_until(lambda: view.camera != camera, what="the camera to change after a drag")
+    except AssertionError:
+        js = page.evaluate("JSON.stringify([window.__hipScene.model.camera, window.__hipScene.state.lastCamera])")
+        raise AssertionError(f"camera in Python {view.camera}, in the page {js}")
     page.wait_for_timeout(300)
     after = scene_png(page)
     save_shot(page, "sceneview_after_drag")

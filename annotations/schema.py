@@ -19,7 +19,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from meshes.frame import POSTURE_RANGES
 from meshes.landmarks import ACTIONS, FIBRE_GROUPS
 
 #: Where the generated JSON Schema is published for pack authors.
@@ -31,6 +30,10 @@ READING_LEVELS: tuple[str, ...] = ("lay", "student", "clinician")
 REVIEW_STATUSES: tuple[str, ...] = ("submitted", "under_review", "approved")
 #: Fibre groups an action claim may name: the three gluteus medius groups, or the whole muscle.
 CLAIM_GROUPS: tuple[str, ...] = (*FIBRE_GROUPS, "whole")
+#: Hip flexion range (degrees) a claim may cover: the model's posture range
+#: (``meshes.frame.POSTURE_RANGES["flexion"]``, kept equal by a test; ``annotations`` reads
+#: only ``meshes.landmarks``).
+FLEXION_RANGE: tuple[float, float] = (-30.0, 120.0)
 #: Spinal roots an innervation may list.
 ROOTS: tuple[str, ...] = ("L1", "L2", "L3", "L4", "L5", "S1", "S2", "S3", "S4")
 
@@ -110,7 +113,7 @@ class ActionClaim(_Strict):
     @model_validator(mode="after")
     def _range_ok(self) -> "ActionClaim":
         lo, hi = self.flexion_deg
-        pmin, pmax = POSTURE_RANGES["flexion"]
+        pmin, pmax = FLEXION_RANGE
         if lo > hi:
             raise ValueError(f"flexion_deg range [{lo:g}, {hi:g}] runs backwards")
         if lo < pmin or hi > pmax:

@@ -139,6 +139,26 @@ def test_fibre_group_action_claims_state_their_posture_range():
     assert anterior_flexion and all(c.flexion_deg[0] > 0 for c in anterior_flexion)
 
 
+def test_claims_use_the_models_flexion_range():
+    from annotations.schema import FLEXION_RANGE
+    from meshes.frame import POSTURE_RANGES
+
+    assert FLEXION_RANGE == POSTURE_RANGES["flexion"]
+
+
+def test_annotations_import_no_viewer_panel_or_geometry():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, annotations; annotations.builtin_pack(); "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('viewer', 'panel', 'bokeh', 'pyvista', 'vtk', 'trimesh')"
+        " or m in ('meshes.model', 'meshes.frame')]; print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_published_json_schema_is_up_to_date():
     assert SCHEMA_PATH.read_text(encoding="utf-8") == json_schema_text(), (
         "annotations/pack.schema.json is stale: regenerate it with "

@@ -443,3 +443,9 @@ def test_any_pack_file_gives_a_report_never_a_crash(tmp_path, bits, noise):
     assert code in (0, 1) and text
     if code == 1:
         assert all(ln.startswith(str(tmp_path)) for ln in text.splitlines()), text
+
+
+def test_the_content_guide_lists_every_landmark_id_and_builtin_topic():
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "content.md").read_text(encoding="utf-8")
+    for eid in (*LANDMARK_IDS, *builtin_pack().topics):
+        assert f"`{eid}`" in guide, eid

@@ -150,43 +150,6 @@ def resample(poly: np.ndarray, n: int) -> np.ndarray:
     return np.stack([np.interp(s, t, poly[:, i]) for i in range(poly.shape[1])], axis=1)
 
 
-class SphereCloud:
-    """Union of many spheres (centres sampled densely on a sheet or curve, radius = local
-    half-thickness): a thin plate of smoothly varying thickness with rounded edges.
-
-    Distance is taken over the ``k`` nearest centres, exact for slowly varying radii.
-    Points farther than ``reach`` from every centre get a cheap lower bound.
-    """
-
-    COARSE = 4.0   # voxel size (mm) of the coarse subset used far from the sheet
-    REACH = 16.0   # exact evaluation within this distance
-
-    def __init__(self, centres: np.ndarray, radii: np.ndarray, k: int = 4):
-        self.c = np.asarray(centres, float)
-        self.r = np.asarray(radii, float)
-        self.tree = cKDTree(self.c)
-        self.k = k
-        self.rmax = float(self.r.max())
-        key = np.floor(self.c / self.COARSE).astype(np.int64)
-        _, first = np.unique(key, axis=0, return_index=True)
-        self.coarse = cKDTree(self.c[first])
-        self.coarse_r = self.r[first]
-        # a coarse centre is within this distance of every fine centre it stands for
-        self.slack = self.COARSE * np.sqrt(3.0)
-
-    def __call__(self, p: np.ndarray) -> np.ndarray:
-        p = np.atleast_2d(p)
-        d, i = self.coarse.query(p, k=1)
-        approx = d - self.coarse_r[i]
-        # lower bound far from the sheet; exact (k nearest centres) near it
-        out = approx - self.slack
-        near = np.flatnonzero(approx < self.REACH + self.slack)
-        if len(near):
-            dn, jn = self.tree.query(p[near], k=self.k)
-            out[near] = (dn - self.r[jn]).min(axis=1)
-        return out
-
-
 class CoonsSheet:
     """Thick sheet spanned by four boundary curves (a bilinearly blended Coons patch, Coons
     1967), bulged along a fixed direction:
@@ -205,6 +168,9 @@ class CoonsSheet:
         for name, c in (("B", B), ("C", C), ("L", L), ("R", R)):
             c = resample(np.asarray(c, float), n)
             self.curves[name] = (c, np.gradient(c, self.t, axis=0))
+        # stacked tables: one interpolation in u (B, B', C, C') and one in v (L, L', R, R')
+        self.tab_u = np.hstack([*self.curves["B"], *self.curves["C"]])
+        self.tab_v = np.hstack([*self.curves["L"], *self.curves["R"]])
         b0, b1 = self.curves["B"][0][[0, -1]]
         c0, c1 = self.curves["C"][0][[0, -1]]
         self.corners = (b0, b1, c0, c1)
@@ -213,11 +179,19 @@ class CoonsSheet:
         self.bulge = bulge
         self.half = half
         gu, gv = np.meshgrid(np.linspace(0, 1, 97), np.linspace(0, 1, 49), indexing="ij")
-        self.guv = np.column_stack([gu.ravel(), gv.ravel()])
-        pts = self.point(self.guv[:, 0], self.guv[:, 1])
-        self.gtree = cKDTree(pts)
-        self.lo = pts.min(0) - 20.0
-        self.hi = pts.max(0) + 20.0
+        guv = np.column_stack([gu.ravel(), gv.ravel()])
+        pts = self.point(guv[:, 0], guv[:, 1])
+        self.lo = pts.min(0) - MARGIN
+        self.hi = pts.max(0) + MARGIN
+        # start values of (u, v): nearest parameter-grid node, tabulated on a voxel grid
+        self.vox = 4.0
+        self.tlo = pts.min(0) - 12.0
+        shape = np.ceil((pts.max(0) + 12.0 - self.tlo) / self.vox).astype(int) + 1
+        axes = [self.tlo[i] + self.vox * np.arange(shape[i]) for i in range(3)]
+        centres = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3)
+        _, j = cKDTree(pts).query(centres, k=1, eps=1.0)   # a start value only
+        self.start = guv[j].reshape(*shape, 2)
+        self.shape = shape
 
     def _interp(self, arr, x):
         x = x * (len(self.t) - 1)
@@ -226,10 +200,10 @@ class CoonsSheet:
         return arr[i] * (1 - w) + arr[i + 1] * w
 
     def _eval(self, u, v, derivs=True):
-        B, dB = (self._interp(a, u) for a in self.curves["B"])
-        C, dC = (self._interp(a, u) for a in self.curves["C"])
-        L, dL = (self._interp(a, v) for a in self.curves["L"])
-        R, dR = (self._interp(a, v) for a in self.curves["R"])
+        tu = self._interp(self.tab_u, u)
+        tv = self._interp(self.tab_v, v)
+        B, dB, C, dC = tu[:, 0:3], tu[:, 3:6], tu[:, 6:9], tu[:, 9:12]
+        L, dL, R, dR = tv[:, 0:3], tv[:, 3:6], tv[:, 6:9], tv[:, 9:12]
         b0, b1, c0, c1 = self.corners
         U, V = u[:, None], v[:, None]
         corner = (1 - U) * (1 - V) * b0 + U * (1 - V) * b1 + (1 - U) * V * c0 + U * V * c1
@@ -250,8 +224,10 @@ class CoonsSheet:
         return self._eval(np.asarray(u, float), np.asarray(v, float), derivs=False)
 
     def nearest_uv(self, p: np.ndarray, iters: int = 4):
-        _, j = self.gtree.query(p, k=1)
-        u, v = self.guv[j, 0].copy(), self.guv[j, 1].copy()
+        idx = np.rint((p - self.tlo) / self.vox).astype(int)
+        idx = np.clip(idx, 0, self.shape - 1)
+        uv = self.start[idx[:, 0], idx[:, 1], idx[:, 2]]
+        u, v = uv[:, 0].copy(), uv[:, 1].copy()
         for _ in range(iters):
             S, Su, Sv = self._eval(u, v)
             r = S - p
@@ -286,14 +262,21 @@ class CoonsSheet:
 
 
 # ----------------------------------------------------------------------------- queries
-def gradient(f, p: np.ndarray, eps: float = 0.05) -> np.ndarray:
+_TETRA = np.array([[1.0, -1.0, -1.0], [-1.0, -1.0, 1.0], [-1.0, 1.0, -1.0], [1.0, 1.0, 1.0]])
+
+
+def value_and_gradient(f, p: np.ndarray, eps: float = 0.05):
+    """SDF value and gradient from one batched call at four tetrahedral offsets (Quilez,
+    "normals for an SDF"): value = mean, gradient = sum k_i f(p + eps k_i) / (4 eps)."""
     p = np.atleast_2d(np.asarray(p, float))
-    g = np.empty_like(p)
-    for i in range(3):
-        e = np.zeros(3)
-        e[i] = eps
-        g[:, i] = (f(p + e) - f(p - e)) / (2 * eps)
-    return g
+    n = len(p)
+    vals = f((p[None, :, :] + eps * _TETRA[:, None, :]).reshape(-1, 3)).reshape(4, n)
+    g = np.einsum("kn,kj->nj", vals, _TETRA) / (4.0 * eps)
+    return vals.mean(0), g
+
+
+def gradient(f, p: np.ndarray, eps: float = 0.05) -> np.ndarray:
+    return value_and_gradient(f, p, eps)[1]
 
 
 def normal(f, p: np.ndarray) -> np.ndarray:
@@ -305,8 +288,7 @@ def project(f, p: np.ndarray, iters: int = 6) -> np.ndarray:
     """Move points onto the zero level set along the SDF gradient (Newton steps)."""
     p = np.atleast_2d(np.array(p, float))
     for _ in range(iters):
-        d = f(p)
-        g = gradient(f, p)
+        d, g = value_and_gradient(f, p)
         gn = np.maximum(np.einsum("ij,ij->i", g, g), 1e-9)
         p = p - (d / gn)[:, None] * g
     return p
@@ -359,7 +341,7 @@ def sample_narrow_band(f, lo, hi, h: float, stride: int = 4) -> tuple[np.ndarray
     gc = np.stack(np.meshgrid(*axes_c, indexing="ij"), axis=-1).reshape(-1, 3)
     vc = f(gc).reshape(nc + 1)
     # a cell may hold surface when min |corner value| < diagonal (with margin for bounded SDFs)
-    diag = H * np.sqrt(3.0) * 0.6 + h
+    diag = H * np.sqrt(3.0) * 0.5 + 1.5
     a = np.abs(vc)
     cm = np.minimum.reduce([a[i:i + nc[0], j:j + nc[1], k:k + nc[2]]
                             for i in (0, 1) for j in (0, 1) for k in (0, 1)])

@@ -228,26 +228,35 @@ _SAC_CURVE = np.array([[-68.0, 84.0], [-78.0, 62.0], [-88.0, 34.0], [-95.0, 8.0]
                        [-96.0, -16.0], [-92.0, -34.0]])
 
 
+_SAC_S = [0.0, 0.15, 0.35, 0.6, 0.85, 1.0]
+_SAC_HALF_WIDTH = [46.0, 45.0, 34.0, 22.0, 13.0, 8.0]
+
+
+def _sacrum_half_thickness(u, v):
+    """Half thickness (mm) of the sacral plate: deep S1 body, thin apex, thinner at the sides."""
+    t = np.interp(v, [0, 0.2, 0.45, 0.7, 1.0], [15.0, 12.0, 9.0, 7.0, 5.0])
+    return t * (1.0 - 0.35 * (2 * u - 1) ** 2)
+
+
 @lru_cache(maxsize=None)
-def _sacrum_cloud() -> S.SphereCloud:
-    ns = 90
-    c2 = S.resample(S.spline(_SAC_CURVE, 300), ns)
-    s = np.linspace(0.0, 1.0, ns)
-    half_w = np.interp(s, [0, 0.15, 0.35, 0.6, 0.85, 1.0], [46, 45, 34, 22, 13, 8])
-    half_t = np.interp(s, [0, 0.2, 0.45, 0.7, 1.0], [15, 12, 9, 7, 5])
-    pts, rad = [], []
-    for i in range(ns):
-        w = np.arange(-half_w[i], half_w[i] + 0.01, 1.6)
-        c = np.column_stack([np.full_like(w, c2[i, 0]), np.full_like(w, c2[i, 1]), Z_MID + w])
-        pts.append(c)
-        rad.append(half_t[i] * (1.0 - 0.35 * (w / half_w[i]) ** 2))
-    return S.SphereCloud(np.vstack(pts), np.concatenate(rad), k=4)
+def _sacrum_sheet() -> S.CoonsSheet:
+    """Sacral plate as a four-sided patch: the base (ala to ala) on top, the apex below, the
+    lateral borders following the curved sagittal profile of the sacrum."""
+    c2 = S.resample(S.spline(_SAC_CURVE, 300), 120)
+    s = np.linspace(0.0, 1.0, 120)
+    w = np.interp(s, _SAC_S, _SAC_HALF_WIDTH)
+    left = np.column_stack([c2, Z_MID - w])
+    right = np.column_stack([c2, Z_MID + w])
+    u = np.linspace(0.0, 1.0, 60)[:, None]
+    base = (1 - u) * left[0] + u * right[0] + np.outer(np.sin(np.pi * u[:, 0]) ** 2, [2.0, 7.0, 0.0])
+    apex = (1 - u) * left[-1] + u * right[-1]
+    return S.CoonsSheet(base, apex, left, right, [-1.0, 0.0, 0.0], 4.0, _sacrum_half_thickness)
 
 
 def sacrum_sdf(points) -> np.ndarray:
     """SDF of the sacrum and coccyx, pelvis frame."""
     p = np.atleast_2d(np.asarray(points, float))
-    d = _sacrum_cloud()(p)
+    d = _sacrum_sheet()(p)
     # S1 body (promontory) and the median sacral crest
     d = S.smin(d, S.ellipsoid(p, [-62.0, 76.0, Z_MID], [20.0, 14.0, 24.0]), 6.0)
     d = S.smin(d, S.tube(p, [[-86.0, 76.0, Z_MID], [-100.0, 40.0, Z_MID], [-106.0, 0.0, Z_MID]],
@@ -309,7 +318,8 @@ _R, _T, _HEAD_L, _KNEE_L, _NECK_U = _femur_local_frame()
 
 
 def _to_local(p):
-    return (p - _T) @ _R          # R^T (p - T) for row vectors
+    q = p - _T                    # R^T (p - T) for row vectors
+    return q[:, :1] * _R[0] + q[:, 1:2] * _R[1] + q[:, 2:3] * _R[2]
 
 
 def _to_world(q):
@@ -467,17 +477,22 @@ _LINE_XY = {
 
 def _gluteal_lines(n: int = 40) -> dict[str, np.ndarray]:
     xy = np.vstack([S.resample(S.spline(np.asarray(v, float), 200), n) for v in _LINE_XY.values()])
-    origins = np.column_stack([xy, np.full(len(xy), 150.0)])
+    origins = np.column_stack([xy, np.full(len(xy), 90.0)])
     hits = S.raycast(hip_bone_right_sdf, origins, [0.0, 0.0, -1.0]).reshape(len(_LINE_XY), n, 3)
     return dict(zip(_LINE_XY, hits))
 
 
 def _crest_top() -> np.ndarray:
-    xs, zs = np.meshgrid(np.linspace(-60, 20, 41), np.linspace(0, 60, 31))
-    o = np.column_stack([xs.ravel(), np.full(xs.size, 230.0), zs.ravel()])
-    hits = S.raycast(hip_bone_right_sdf, o, [0.0, -1.0, 0.0], max_dist=150)
-    hits = hits[np.isfinite(hits[:, 1])]
-    return hits[np.argmax(hits[:, 1])]
+    """Highest point of the iliac crest: surface points above the crest rim, the highest one
+    refined by projecting a small patch around it."""
+    crest, r = _crest_tube()
+    fine = S.resample(S.spline(_CREST, 400), 200)
+    top = _on(hip_bone_right_sdf, fine + [0.0, 10.0, 0.0])
+    best = top[np.argmax(top[:, 1])]
+    dx, dz = np.meshgrid(np.linspace(-4, 4, 9), np.linspace(-4, 4, 9))
+    patch = best + np.column_stack([dx.ravel(), np.full(dx.size, 3.0), dz.ravel()])
+    patch = _on(hip_bone_right_sdf, patch)
+    return patch[np.argmax(patch[:, 1])]
 
 
 def _pelvis_landmarks(lines) -> dict[str, np.ndarray]:

@@ -186,7 +186,7 @@ def test_sdf_is_close_to_metric(meshes, fn, name):
     assert np.median(err) < 0.3
     assert np.percentile(err, 95) < 1.5
     pv = pytest.importorskip("pyvista")
-    sel = pv.PolyData(pts[:800]).select_enclosed_points(pv.wrap(m), check_surface=False)
+    sel = pv.PolyData(pts[:800]).select_interior_points(pv.wrap(m), check_surface=False)
     inside = np.asarray(sel.point_data["SelectedPoints"]).astype(bool)
     assert ((d[:800] < 0) == inside).mean() > 0.98
 

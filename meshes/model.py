@@ -145,15 +145,9 @@ def crest_curve(lookup, chart: Chart, x_from: float, x_to: float, y_from: float,
     ok = ok.reshape(columns, len(ys))
     out = []
     for i in range(columns):
-        run = ok[i]
-        if not run.any():
-            continue
-        j = np.nonzero(run)[0]
-        # top of the contiguous run of hits starting at the lowest hit
-        k = j[0]
-        while k + 1 < len(run) and run[k + 1]:
-            k += 1
-        out.append(hits[i, k])
+        j = np.nonzero(ok[i])[0]
+        if len(j):
+            out.append(hits[i, j[-1]])
     return np.array(out)
 
 
@@ -321,7 +315,8 @@ def build_anatomy(bones) -> Anatomy:
     pm = np.vstack([
         np.tile(margin_ramp(n, PELVIS_CLEAR, PELVIS_CLEAR + 8.0, 0.05, 0.35), (GMED_FIBRES, 1)),
         np.tile(np.full(n, PELVIS_CLEAR), (GMIN_FIBRES, 1)),
-        np.tile(margin_ramp(n, PELVIS_CLEAR, 34.0, 0.0, 0.3), (GMAX_FIBRES, 1)),
+        np.tile(margin_ramp(n, PELVIS_CLEAR, 34.0, 0.0, 0.3) - margin_ramp(n, 0.0, 20.0, 0.6, 0.9),
+                (GMAX_FIBRES, 1)),
     ])
     fm = np.vstack([
         np.tile(np.full(n, FEMUR_CLEAR), (GMED_FIBRES, 1)),
@@ -344,7 +339,7 @@ def build_anatomy(bones) -> Anatomy:
     anat.nerve_start = lift(pex, [notch + [4.0, -10.0, 6.0]], vs.ARTERY_RADIUS_MM + 3.0)[0]
 
     straight = np.linspace(anat.origins, anat.insertions, n, axis=1)
-    anat.neutral = mu.wrap_paths(straight, _obstacles(anat, np.eye(3)), iterations=60)
+    anat.neutral = mu.wrap_multilevel(straight, _obstacles(anat, np.eye(3)), iterations=(60, 40, 30))
     anat.static_meshes = _static_meshes(bones)
     return anat
 
@@ -401,14 +396,31 @@ def blended_start(paths: np.ndarray, r_delta: np.ndarray) -> np.ndarray:
 
 
 def solve_paths(anat: Anatomy, r_joint: np.ndarray, start: np.ndarray | None = None,
-                r_start: np.ndarray | None = None, iterations: int = 14) -> np.ndarray:
+                r_start: np.ndarray | None = None, iterations=(16, 10, 8)) -> np.ndarray:
     """Wrapped fibre paths (F, N, 3), pelvis frame, for the femur turned by ``r_joint``."""
     if start is None:
         start, r_start = anat.neutral, np.eye(3)
     init = blended_start(start, r_joint @ r_start.T)
     init[:, 0] = anat.origins
     init[:, -1] = anat.insertions @ r_joint.T
-    return mu.wrap_paths(init, _obstacles(anat, r_joint), iterations=iterations)
+    paths = mu.wrap_multilevel(init, _obstacles(anat, r_joint), iterations=iterations)
+    return _clear_impinged_ends(anat, paths, r_joint)
+
+
+def _clear_impinged_ends(anat: Anatomy, paths: np.ndarray, r_joint: np.ndarray) -> np.ndarray:
+    """Where the trochanter itself meets the pelvis (flexion, adduction and internal rotation
+    together: the impingement of the FADIR test), slide the insertion ends out of the pelvis
+    so that no path point lies inside a bone."""
+    ends = paths[:, -1]
+    d, _ = anat.pelvis(ends)
+    if (d < PELVIS_CLEAR).any():
+        femur = mu.moved_sdf(anat.femur, r_joint, np.zeros(3))
+        for _ in range(3):
+            ends = mu.push_out(anat.pelvis, ends, PELVIS_CLEAR, hint=anat.chart.normal)
+            ends = mu.push_out(femur, ends, 1.0)
+        paths = paths.copy()
+        paths[:, -1] = ends
+    return paths
 
 
 def joint_rotation(flexion, adduction, rotation, pelvic_drop) -> tuple[np.ndarray, np.ndarray]:
@@ -476,7 +488,7 @@ class Posture:
         """Wrapped path lengths of every fibre with the hip at other joint angles, started
         from this posture's paths."""
         r = frame.hip_rotation(*angles, "right")
-        paths = solve_paths(self.anat, r, self.paths, self.r_joint, iterations=30)
+        paths = solve_paths(self.anat, r, self.paths, self.r_joint, iterations=(20, 14, 12))
         return mu.arc_length(paths)[:, -1]
 
     def excursion_moment_arms(self, step_deg: float = 1.5) -> dict:
@@ -501,7 +513,7 @@ class Posture:
         gm = self.paths[anat.muscle_of["gmed"]]
         out = {}
         for g in FIBRE_GROUPS:
-            belly = {"anterior": 17.0, "middle": 20.0, "posterior": 22.0}[g]
+            belly = {"anterior": 22.0, "middle": 25.0, "posterior": 27.0}[g]
             prof = mu.thickness_profile(N_POINTS, 5.0, belly, 3.5, belly_at=0.4, tendon_from=0.88)
             out[f"gmed_{g}"] = mu.loft_sheet(gm[GROUP_FIBRES[g]], prof, lookups, clearance=PELVIS_CLEAR - 1.0)
         prof = mu.thickness_profile(N_POINTS, 3.0, 8.0, 2.5, belly_at=0.45, tendon_from=0.85)

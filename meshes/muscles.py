@@ -67,10 +67,6 @@ class GridSDF:
         table = np.stack([values, *grads], axis=-1).reshape(-1, 4)
         return cls(fn=fn, lo=lo, spacing=float(spacing), shape=shape, table=table)
 
-    @staticmethod
-    def _offsets(sx: int, sy: int) -> np.ndarray:
-        return np.array([dx * sx + dy * sy + dz for dx in (0, 1) for dy in (0, 1) for dz in (0, 1)])
-
     @classmethod
     def build_banded(cls, fn: SDF, lo, hi, spacing: float = 2.0, coarse: float = 8.0,
                      band: float = 12.0) -> "GridSDF":
@@ -83,9 +79,11 @@ class GridSDF:
         shape = tuple(int(np.ceil((hi[i] - lo[i]) / spacing)) + 1 for i in range(3))
         axes = [lo[i] + spacing * np.arange(shape[i]) for i in range(3)]
         grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 3)
-        values, _ = rough(grid)
-        near = np.nonzero(np.abs(values) < band)[0]
+        values = np.empty(len(grid))
         chunk = 200_000
+        for start in range(0, len(grid), chunk):
+            values[start : start + chunk] = rough(grid[start : start + chunk])[0]
+        near = np.nonzero(np.abs(values) < band)[0]
         for start in range(0, len(near), chunk):
             idx = near[start : start + chunk]
             values[idx] = fn(grid[idx])
@@ -95,35 +93,32 @@ class GridSDF:
         return cls(fn=fn, lo=lo, spacing=float(spacing), shape=shape, table=table)
 
     def __call__(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Signed distance (M,) and unit gradient (M, 3) at ``points`` (M, 3)."""
+        """Signed distance (M,) and unit gradient (M, 3) at ``points`` (M, 3).
+
+        Outside the sampled box the bone is assumed absent: the distance grows by the
+        distance to the box (an upper bound by the triangle inequality)."""
         pts = np.asarray(points, dtype=float).reshape(-1, 3)
+        top = np.asarray(self.shape, dtype=float) - 1.000001
         q = (pts - self.lo) / self.spacing
-        n = np.array(self.shape)
-        inside = np.all((q >= 0.0) & (q <= n - 1.000001), axis=1)
-        i0 = np.clip(np.floor(q).astype(np.int64), 0, n - 2)
-        f = np.clip(q - i0, 0.0, 1.0)
+        qc = np.clip(q, 0.0, top)
+        i0 = qc.astype(np.int64)
+        f = qc - i0
         sy = self.shape[2]
         sx = self.shape[1] * sy
         base = i0[:, 0] * sx + i0[:, 1] * sy + i0[:, 2]
-        corners = base[:, None] + self._offsets(sx, sy)[None, :]
-        fx, fy, fz = f[:, 0:1], f[:, 1:2], f[:, 2:3]
-        wx = np.concatenate([1 - fx, fx], 1)[:, [0, 0, 0, 0, 1, 1, 1, 1]]
-        wy = np.concatenate([1 - fy, fy], 1)[:, [0, 0, 1, 1, 0, 0, 1, 1]]
-        wz = np.concatenate([1 - fz, fz], 1)[:, [0, 1, 0, 1, 0, 1, 0, 1]]
-        out = np.einsum("mc,mck->mk", wx * wy * wz, self.table[corners])
-        d = out[:, 0]
-        g = out[:, 1:]
-        if not inside.all():
-            # Outside the sampled box the bone is assumed absent: the distance grows by the
-            # distance to the box (an upper bound by the triangle inequality).
-            far = ~inside
-            clamped = self.lo + np.clip(q[far], 0.0, n - 1.000001) * self.spacing
-            gap = pts[far] - clamped
-            d[far] += np.linalg.norm(gap, axis=1)
-            g[far] += gap / np.maximum(np.linalg.norm(gap, axis=1, keepdims=True), 1e-9)
-        norm = np.linalg.norm(g, axis=1, keepdims=True)
-        g = g / np.maximum(norm, 1e-9)
-        return d, g
+        offsets = np.array([dx * sx + dy * sy + dz for dx in (0, 1) for dy in (0, 1) for dz in (0, 1)])
+        vals = self.table[base[:, None] + offsets]                      # (M, 8, 4)
+        fx, fy, fz = f[:, 0], f[:, 1], f[:, 2]
+        gx, gy, gz = 1.0 - fx, 1.0 - fy, 1.0 - fz
+        w = np.stack([gx * gy * gz, gx * gy * fz, gx * fy * gz, gx * fy * fz,
+                      fx * gy * gz, fx * gy * fz, fx * fy * gz, fx * fy * fz], axis=1)
+        out = np.einsum("mc,mck->mk", w, vals)
+        gap = (q - qc) * self.spacing
+        gn = np.sqrt(np.einsum("ij,ij->i", gap, gap))
+        d = out[:, 0] + gn
+        g = out[:, 1:] + gap / np.maximum(gn, 1e-9)[:, None]
+        norm = np.sqrt(np.einsum("ij,ij->i", g, g))[:, None]
+        return d, g / np.maximum(norm, 1e-9)
 
 
 def exact_sdf(fn: SDF) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
@@ -204,6 +199,19 @@ def push_out(lookup, points: np.ndarray, margin, iterations: int = 6,
     return p
 
 
+def push_out_all(lookups: Sequence, points: np.ndarray, margin, rounds: int = 3) -> np.ndarray:
+    """:func:`push_out` of every lookup in turn, repeated so that a point squeezed between
+    two bones ends up clear of both where there is room."""
+    p = np.asarray(points, dtype=float).reshape(-1, 3)
+    for m in (margin, 0.6 * np.asarray(margin), 0.3):
+        for _ in range(rounds):
+            for lk in lookups:
+                p = push_out(lk, p, m)
+            if all((lk(p)[0] >= m - 1e-6).all() for lk in lookups):
+                return p
+    return p
+
+
 # --------------------------------------------------------------------------------------
 # Polylines
 # --------------------------------------------------------------------------------------
@@ -266,12 +274,17 @@ class Obstacle:
     hint: np.ndarray | None = None
 
 
-def _project(p: np.ndarray, obstacles: Sequence[Obstacle]) -> None:
-    """Push interior points of a (F, N, 3) batch out of every obstacle, in place."""
+def _project(p: np.ndarray, obstacles: Sequence[Obstacle], tol: float = 0.3) -> np.ndarray:
+    """Push interior points of a (F, N, 3) batch out of every obstacle, in place.  Returns
+    the (F, N) mask of points touching an obstacle (path ends included)."""
+    f, n, _ = p.shape
     inner = p[:, 1:-1].reshape(-1, 3)
+    touching = np.ones((f, n), dtype=bool)
+    touch_inner = np.zeros(len(inner), dtype=bool)
     for ob in obstacles:
         margin = ob.margin[:, 1:-1].reshape(-1)
         d, g = ob.lookup(inner)
+        touch_inner |= d < margin + tol
         bad = d < margin
         if not bad.any():
             continue
@@ -279,19 +292,15 @@ def _project(p: np.ndarray, obstacles: Sequence[Obstacle]) -> None:
             flip = bad & (d < 0) & (g @ ob.hint < -0.2)
             g[flip] = ob.hint
         inner[bad] += (margin[bad] - d[bad] + 0.02)[:, None] * g[bad]
-    p[:, 1:-1] = inner.reshape(p.shape[0], -1, 3)
+    p[:, 1:-1] = inner.reshape(f, n - 2, 3)
+    touching[:, 1:-1] = touch_inner.reshape(f, n - 2)
+    return touching
 
 
-def _straighten_spans(p: np.ndarray, obstacles: Sequence[Obstacle], tol: float = 0.3) -> None:
+def _straighten_spans(p: np.ndarray, touching: np.ndarray) -> None:
     """Lay every run of free points (touching no obstacle) on the straight line between
     the anchors around it (path ends and contact points), in place."""
     f, n, _ = p.shape
-    touching = np.zeros((f, n), dtype=bool)
-    flat = p.reshape(-1, 3)
-    for ob in obstacles:
-        d, _ = ob.lookup(flat)
-        touching |= d.reshape(f, n) < ob.margin + tol
-    touching[:, 0] = touching[:, -1] = True
     idx = np.broadcast_to(np.arange(n), (f, n))
     prev = np.maximum.accumulate(np.where(touching, idx, 0), axis=1)
     nxt = np.minimum.accumulate(np.where(touching, idx, n - 1)[:, ::-1], axis=1)[:, ::-1]
@@ -305,7 +314,7 @@ def _straighten_spans(p: np.ndarray, obstacles: Sequence[Obstacle], tol: float =
 
 
 def wrap_paths(init: np.ndarray, obstacles: Sequence[Obstacle], iterations: int = 40,
-               relax: float = 0.6, final_projections: int = 4) -> np.ndarray:
+               relax: float = 0.6, final_projections: int = 3) -> np.ndarray:
     """Wrap a batch of fibre polylines (F, N, 3) with fixed ends over implicit obstacles.
 
     Each iteration pulls every interior point toward the midpoint of its neighbours (the
@@ -319,14 +328,50 @@ def wrap_paths(init: np.ndarray, obstacles: Sequence[Obstacle], iterations: int 
     for it in range(iterations):
         mid = 0.5 * (p[:, :-2] + p[:, 2:])
         p[:, 1:-1] += relax * (mid - p[:, 1:-1])
-        _project(p, obstacles)
-        _straighten_spans(p, obstacles)
-        _project(p, obstacles)
+        touching = _project(p, obstacles)
+        _straighten_spans(p, touching)
         if it % 4 == 3:
             p = resample_batch(p)
-            _project(p, obstacles)
+        _project(p, obstacles)
     for _ in range(final_projections):
         _project(p, obstacles)
+    return p
+
+
+def resample_count(paths: np.ndarray, n: int) -> np.ndarray:
+    """Resample each path of a (F, N, 3) batch to ``n`` points evenly spaced by arc length."""
+    f, m, _ = paths.shape
+    s = arc_length(paths)
+    t = np.linspace(0.0, 1.0, n)
+    out = np.empty((f, n, 3))
+    for i in range(f):
+        u = s[i] / max(s[i, -1], 1e-9)
+        for k in range(3):
+            out[i, :, k] = np.interp(t, u, paths[i, :, k])
+    return out
+
+
+def resample_margin(margin: np.ndarray, n: int) -> np.ndarray:
+    """A (F, N) per-point margin table at ``n`` points, by linear interpolation along the path."""
+    f, m = margin.shape
+    x = np.linspace(0.0, 1.0, m)
+    t = np.linspace(0.0, 1.0, n)
+    return np.stack([np.interp(t, x, row) for row in margin])
+
+
+def wrap_multilevel(init: np.ndarray, obstacles: Sequence[Obstacle], levels=(7, 13),
+                    iterations=(16, 10, 8), relax: float = 0.9) -> np.ndarray:
+    """:func:`wrap_paths` coarse to fine: solve with few points per path first, where a
+    path slides over a bone in a few steps, then refine with more points (multigrid idea:
+    the elastic string relaxes like diffusion, which takes about N^2 steps at N points)."""
+    n = init.shape[1]
+    sizes = [k for k in levels if k < n] + [n]
+    p = resample_count(init, sizes[0])
+    for level, size in enumerate(sizes):
+        if level:
+            p = resample_count(p, size)
+        obs = [Obstacle(o.lookup, resample_margin(o.margin, size), o.hint) for o in obstacles]
+        p = wrap_paths(p, obs, iterations=iterations[min(level, len(iterations) - 1)], relax=relax)
     return p
 
 
@@ -376,10 +421,16 @@ def closed_sheet(deep: np.ndarray, superficial: np.ndarray) -> trimesh.Trimesh:
     rows, cols, _ = deep.shape
     verts = np.concatenate([deep.reshape(-1, 3), superficial.reshape(-1, 3)])
     faces = box_faces(rows, cols)
-    mesh = trimesh.Trimesh(verts, faces, process=False)
-    if mesh.volume < 0:
-        mesh = trimesh.Trimesh(verts, faces[:, ::-1], process=False)
-    return mesh
+    if signed_volume(verts, faces) < 0:
+        faces = faces[:, ::-1]
+    return trimesh.Trimesh(verts, faces, process=False)
+
+
+def signed_volume(verts: np.ndarray, faces: np.ndarray) -> float:
+    """Signed volume of a closed triangle mesh, positive when faces wind outward
+    (divergence theorem: sum of det[a, b, c] / 6)."""
+    tri = verts[faces]
+    return float(np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum() / 6.0)
 
 
 def sheet_normals(grid: np.ndarray, outward: np.ndarray) -> np.ndarray:
@@ -439,9 +490,8 @@ def loft_sheet(fibres: np.ndarray, thickness: np.ndarray, lookups: Sequence, row
     normals = sheet_normals(deep, outward.reshape(rows, cols, 3))
     thick = np.asarray(thickness, dtype=float)
     thick = np.broadcast_to(thick, (rows, cols)) if thick.ndim == 1 else thick
-    sup = (deep + normals * thick[..., None]).reshape(-1, 3)
-    for lk in lookups:
-        sup = push_out(lk, sup, clearance)
+    sup = push_out_all(lookups, (deep + normals * thick[..., None]).reshape(-1, 3), clearance)
+    deep = push_out_all(lookups, deep.reshape(-1, 3), clearance).reshape(rows, cols, 3)
     sup = sup.reshape(rows, cols, 3)
     return closed_sheet(deep, sup), deep, sup
 

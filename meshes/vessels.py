@@ -14,10 +14,12 @@ Frame and units: ISB pelvis frame, mm.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import trimesh
 
-from meshes.muscles import closed_sheet, resample
+from meshes.muscles import closed_sheet, resample, signed_volume
 
 SAFE_ZONE_MM = (30.0, 50.0)
 NERVE_RADIUS_MM = 1.8
@@ -59,6 +61,22 @@ def _frames(path: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return r, s
 
 
+@functools.lru_cache(maxsize=16)
+def _tube_faces(n: int, sides: int) -> np.ndarray:
+    i = np.arange(n - 1)[:, None]
+    j = np.arange(sides)[None, :]
+    a = (i * sides + j).ravel()
+    b = (i * sides + (j + 1) % sides).ravel()
+    c, d = a + sides, b + sides
+    side = np.concatenate([np.stack([a, b, d], 1), np.stack([a, d, c], 1)])
+    c0, c1 = n * sides, n * sides + 1
+    last = (n - 1) * sides
+    jj = np.arange(sides)
+    cap0 = np.stack([np.full(sides, c0), (jj + 1) % sides, jj], 1)
+    cap1 = np.stack([np.full(sides, c1), last + jj, last + (jj + 1) % sides], 1)
+    return np.concatenate([side, cap0, cap1])
+
+
 def tube_mesh(path: np.ndarray, radius: float, sides: int = 10) -> trimesh.Trimesh:
     """Watertight tube of circular section around a polyline, with flat end caps."""
     path = np.asarray(path, dtype=float)
@@ -66,26 +84,11 @@ def tube_mesh(path: np.ndarray, radius: float, sides: int = 10) -> trimesh.Trime
     r, s = _frames(path)
     ang = np.linspace(0.0, 2.0 * np.pi, sides, endpoint=False)
     ring = np.cos(ang)[None, :, None] * r[:, None, :] + np.sin(ang)[None, :, None] * s[:, None, :]
-    verts = (path[:, None, :] + radius * ring).reshape(-1, 3)
-    faces = []
-    for i in range(n - 1):
-        for j in range(sides):
-            a = i * sides + j
-            b = i * sides + (j + 1) % sides
-            c = a + sides
-            d = b + sides
-            faces += [[a, b, d], [a, d, c]]
-    c0 = len(verts)
-    c1 = c0 + 1
-    verts = np.vstack([verts, path[0], path[-1]])
-    last = (n - 1) * sides
-    for j in range(sides):
-        faces.append([c0, (j + 1) % sides, j])
-        faces.append([c1, last + j, last + (j + 1) % sides])
-    mesh = trimesh.Trimesh(verts, np.array(faces), process=False)
-    if mesh.volume < 0:
-        mesh = trimesh.Trimesh(verts, np.array(faces)[:, ::-1], process=False)
-    return mesh
+    verts = np.vstack([(path[:, None, :] + radius * ring).reshape(-1, 3), path[0], path[-1]])
+    faces = _tube_faces(n, sides)
+    if signed_volume(verts, faces) < 0:
+        faces = faces[:, ::-1]
+    return trimesh.Trimesh(verts, faces, process=False)
 
 
 def merge(meshes) -> trimesh.Trimesh:
@@ -98,12 +101,19 @@ def merge(meshes) -> trimesh.Trimesh:
     return trimesh.Trimesh(np.vstack(verts), np.vstack(faces), process=False)
 
 
-def point_at_distance(path: np.ndarray, centre: np.ndarray, distance: float) -> np.ndarray | None:
-    """First point along ``path`` (walked from its far end back toward ``centre``... i.e. from
-    the last point to the first) whose distance from ``centre`` reaches ``distance``;
-    linear interpolation between path points.  None if the path never gets that far."""
-    p = np.asarray(path, dtype=float)[::-1]
+def point_at_distance(path: np.ndarray, centre: np.ndarray, distance: float,
+                      clamp: bool = False) -> np.ndarray | None:
+    """Point of ``path`` (origin -> insertion) at ``distance`` from ``centre``, found by
+    walking from the path's closest approach to ``centre`` back toward the origin, with
+    linear interpolation between path points.  None if the path never gets that far, unless
+    ``clamp``: then at most 90 % of the farthest distance it reaches."""
+    p = np.asarray(path, dtype=float)
     d = np.linalg.norm(p - centre, axis=1)
+    k0 = int(np.argmin(d))
+    p = p[: k0 + 1][::-1]
+    d = d[: k0 + 1][::-1]
+    if clamp:
+        distance = min(distance, 0.9 * float(d.max()))
     idx = np.nonzero(d >= distance)[0]
     if len(idx) == 0:
         return None
@@ -119,7 +129,7 @@ def crossing_points(paths, centre: np.ndarray, distances) -> np.ndarray:
     (the trochanter tip), walking up from the insertion."""
     pts = []
     for path, dist in zip(paths, np.broadcast_to(np.asarray(distances, float), (len(paths),))):
-        q = point_at_distance(path, centre, dist)
+        q = point_at_distance(path, centre, dist, clamp=True)
         if q is not None:
             pts.append(q)
     return np.array(pts)
@@ -134,6 +144,9 @@ def band_grid(surface_rows, centre: np.ndarray, lo: float, hi: float, levels: in
         row = [point_at_distance(path, centre, d) for d in dists]
         if all(q is not None for q in row):
             rows.append(np.array(row))
+    if len(rows) < 2:       # the fan is too close to the tip: keep the band's shape anyway
+        rows = [np.array([point_at_distance(path, centre, d, clamp=True) for d in dists])
+                for path in surface_rows]
     return np.array(rows)
 
 

@@ -237,7 +237,7 @@ export function render({ model, el }) {
     const polydata = vtk.Common.DataModel.vtkPolyData.newInstance();
     polydata.getPoints().setData(points, 3);
     polydata.getPolys().setData(cellArray(tris));
-    if (!name.startsWith("lm:")) normals(polydata);
+    normals(polydata);
     const mapper = vtk.Rendering.Core.vtkMapper.newInstance({ scalarVisibility: false });
     mapper.setInputData(polydata);
     const actor = vtk.Rendering.Core.vtkActor.newInstance();
@@ -284,7 +284,7 @@ export function render({ model, el }) {
       }
       a.polydata.getPoints().modified();
       a.polydata.modified();
-      if (!item.name.startsWith("lm:")) normals(a.polydata);
+      normals(a.polydata);
       a.center = null;
       syncOutline(a);
     }
@@ -295,7 +295,7 @@ export function render({ model, el }) {
       a.tris = a.baseTris;
       a.polydata.getPolys().setData(cellArray(a.baseTris));
       a.polydata.modified();
-      if (!name.startsWith("lm:")) normals(a.polydata);
+      normals(a.polydata);
       a.center = null;
       syncOutline(a);
     }
@@ -564,8 +564,8 @@ export function render({ model, el }) {
     const picked = result
       ? { actor: result.actor, position: result.position.map(r), seq: state.pickSeq }
       : { actor: null, position: null, seq: state.pickSeq };
-    state.lastPickMs = performance.now() - t0;
     model.picked = picked;
+    state.lastPickMs = performance.now() - t0;
     root.dispatchEvent(new CustomEvent("hip-picked", { detail: picked }));
   }
   root.addEventListener("pointerdown", onDown, true);
@@ -594,6 +594,7 @@ export function render({ model, el }) {
   }
 
   async function init() {
+    const marks = (state.timings = { start: performance.now() });
     let vtk;
     try {
       vtk = await getVtk();
@@ -611,7 +612,9 @@ export function render({ model, el }) {
     state.api = grw.getApiSpecificRenderWindow();
     const interactor = grw.getInteractor();
     interactor.setInteractorStyle(vtk.Interaction.Style.vtkInteractorStyleTrackballCamera.newInstance());
+    marks.vtk = performance.now();
     await loadScene();
+    marks.meshes = performance.now();
     applyAppearance();
     applyTransforms();
     applyFootprints();
@@ -621,8 +624,10 @@ export function render({ model, el }) {
     state.renderer.getActiveCamera().onModified(scheduleCameraPush);
     interactor.onEndAnimation(() => { clearTimeout(state.cameraTimer); pushCamera(); });
     renderNow();
+    marks.firstRender = performance.now();
     requestAnimationFrame(() => {
       renderNow();
+      marks.ready = performance.now();
       loading.hidden = true;
       model.ready = true;
     });
@@ -635,7 +640,9 @@ export function render({ model, el }) {
     for (const a of state.actors.values()) state.renderer.removeActor(a.actor);
     state.actors.clear();
     state.names.clear();
+    marks.vtk = performance.now();
     await loadScene();
+    marks.meshes = performance.now();
     applyAppearance();
     applyTransforms();
     renderNow();

@@ -228,6 +228,37 @@ def test_update_meshes_changes_the_drawing(page, scene_server, model):
     assert (np.abs(back - decode_png(before).astype(int)).max(axis=2) > 30).mean() < 0.002
 
 
+def test_footprints_draw_thick_lines(page, scene_server, model):
+    view = open_view(page, scene_server)
+    set_preset(page, view, "lateral")
+    view.visibility = {**view.visibility, **{n: False for n in view.actor_names if not n.startswith("femur")}}
+    page.wait_for_timeout(400)
+    before = decode_png(scene_png(page)).astype(int)
+    # A ring around the greater trochanter, on the bone's lateral side.
+    tip = view.landmark_positions()["greater_trochanter_tip"]
+    angles = np.linspace(0, 2 * np.pi, 40)
+    ring = tip + np.column_stack([12 * np.cos(angles), 12 * np.sin(angles) - 15, np.full_like(angles, 12.0)])
+    view.footprints = {"gmed_middle_right": ring.tolist()}
+    page.wait_for_timeout(400)
+    after = decode_png(scene_png(page)).astype(int)
+    save_shot(page, "sceneview_footprint")
+    changed = np.abs(after - before).max(axis=2) > 40
+    assert changed.sum() > 150, f"the footprint line is not visible ({changed.sum()} px changed)"
+
+
+def test_screenshot_downloads_a_png(page, scene_server, tmp_path):
+    view = open_view(page, scene_server)
+    with page.expect_download(timeout=30_000) as info:
+        view.screenshot("hip-test.png")
+    download = info.value
+    assert download.suggested_filename == "hip-test.png"
+    path = tmp_path / "hip-test.png"
+    download.save_as(path)
+    png = path.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert canvas_nonblank_fraction(png) > 0.05, "the downloaded picture is blank"
+
+
 def test_highlight_and_visibility_change_the_drawing(page, scene_server):
     view = open_view(page, scene_server)
     set_preset(page, view, "lateral")

@@ -215,6 +215,9 @@ class SceneView(pn.custom.JSComponent):
             if name not in self._points:
                 raise KeyError(f"no actor named {name!r}")
             pts, tris = _as_arrays(mesh)
+            if tris is not None and len(tris) > _scene.MAX_FACES:
+                # Drawn simplified, as build_plotter drew it.
+                pts, tris = polydata_arrays(_scene.simplified(_scene.to_polydata((pts, tris))))
             if tris is not None and (
                 tris.shape != self._tris[name].shape or not np.array_equal(tris, self._tris[name])
             ):

@@ -395,7 +395,7 @@ export function render({ model, el }) {
       const pd = vtk.Common.DataModel.vtkPolyData.newInstance();
       pd.getPoints().setData(pts, 3);
       pd.getLines().setData(cells);
-      const tube = vtk.Filters.General.vtkTubeFilter.newInstance({ radius: 1.3, numberOfSides: 8, capping: true });
+      const tube = vtk.Filters.General.vtkTubeFilter.newInstance({ radius: 1.8, numberOfSides: 8, capping: true });
       tube.setInputData(pd);
       const mapper = vtk.Rendering.Core.vtkMapper.newInstance({ scalarVisibility: false });
       mapper.setInputConnection(tube.getOutputPort());

@@ -10,6 +10,7 @@ half-loaded content.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -243,6 +244,28 @@ def pack_files(path: str | os.PathLike) -> list[Path]:
     return sorted([*p.glob("*.yaml"), *p.glob("*.yml")])
 
 
+_ID_LINE = re.compile(r"^\s*-?\s*id:\s*[\[\"']?\s*([A-Za-z0-9_]+)")
+
+
+def _entry_near(file: Path, line: int | None) -> str | None:
+    """For a file the parser cannot read: the id of the last entry that starts at or before
+    ``line``, read from the raw text (so the report can name the entry being edited)."""
+    if line is None:
+        return None
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()[:line]
+    except (OSError, UnicodeDecodeError):
+        return None
+    in_entries = False
+    found = None
+    for text in lines:
+        if re.match(r"^\S", text):
+            in_entries = text.startswith("entries:")
+        elif in_entries and (m := _ID_LINE.match(text)):
+            found = m.group(1)
+    return found
+
+
 def _entry_at_line(data: Any, line: int) -> str | None:
     """Label of the entry whose YAML text contains ``line``, if any."""
     entries = data.get("entries") if isinstance(data, dict) else None
@@ -276,7 +299,8 @@ def _read_dir(path: Path, problems: list[Problem]) -> _Loaded:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            problems.append(Problem(fname, None, mark.line + 1 if mark else None, f"invalid YAML: {reason}"))
+            line = mark.line + 1 if mark else None
+            problems.append(Problem(fname, _entry_near(file, line), line, f"invalid YAML: {reason}"))
             continue
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(fname, None, None, f"cannot read file: {exc}"))

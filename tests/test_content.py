@@ -179,6 +179,7 @@ def test_invalid_yaml_names_file_and_line(tmp_path):
     assert len(hit) == 1, text
     reported = int(re.search(r"\.yaml:(\d+):", hit[0]).group(1))
     assert line <= reported <= line + 2
+    assert ": gtps: invalid YAML" in hit[0]  # the entry being edited
 
 
 def test_unknown_id_is_reported_with_its_line(tmp_path):

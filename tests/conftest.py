@@ -145,12 +145,33 @@ def scene_png(page) -> bytes:
     return page.screenshot(clip=clip)
 
 
+def _overlaps(a: dict, b: dict) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+
+
+def loading_over(page, box: dict) -> bool:
+    """True while a Panel loading indicator covers part of ``box``."""
+    for element in page.locator(".pn-loading").all():
+        try:
+            other = element.bounding_box(timeout=1000)
+        except Exception:
+            continue
+        if other and other["width"] > 0 and other["height"] > 0 and _overlaps(box, other):
+            return True
+    return False
+
+
 def wait_for_scene(page, timeout: float = SCENE_TIMEOUT_S, min_fraction: float = 0.02) -> bytes:
-    """Wait until the 3D view shows a drawing (not a blank canvas); returns its PNG."""
+    """Wait until the 3D view shows a drawing (not a blank canvas, no loading indicator over
+    it); returns its PNG."""
     deadline = time.monotonic() + timeout
     last = "no canvas on the page"
     while True:
-        if scene_box(page) is not None:
+        box = scene_box(page)
+        if box is not None and loading_over(page, box):
+            last = "the 3D view was still loading"
+        elif box is not None:
             png = scene_png(page)
             fraction = canvas_nonblank_fraction(png)
             if fraction >= min_fraction:

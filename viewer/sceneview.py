@@ -211,6 +211,7 @@ class SceneView(pn.custom.JSComponent):
         still shows the current shapes.
         """
         changed = False
+        was_moved = set(self._moved)
         for name, mesh in meshes.items():
             if name not in self._points:
                 raise KeyError(f"no actor named {name!r}")
@@ -248,7 +249,7 @@ class SceneView(pn.custom.JSComponent):
             items.append(rec)
         data = packer.compressed()
         self._patch_seq += 1
-        restore = [n for n in meshes if n not in self._moved]
+        restore = sorted(was_moved - self._moved)
         self.param.update(
             patch_data=data,
             patch_meta={"seq": self._patch_seq, "items": items, "restore": restore, "bytes": len(data)},

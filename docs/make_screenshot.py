@@ -5,7 +5,7 @@ driven by the ``playwright`` package of the test extra), waits until the 3D view
 and saves a screenshot.
 
     .venv/bin/python docs/make_screenshot.py
-    .venv/bin/python docs/make_screenshot.py --query "?view=lateral" --out docs/lateral.png
+    .venv/bin/python docs/make_screenshot.py --query "?view=posterior&flex=40" --out docs/posterior.png
     .venv/bin/python docs/make_screenshot.py --url http://127.0.0.1:5006/   # a running viewer
 """
 
@@ -50,12 +50,13 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png")
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=800)
-    parser.add_argument("--query", default="", help="appended to the URL, e.g. a shared view '?...'")
+    parser.add_argument("--query", default="?sel=gmed_middle",
+                        help="appended to the URL: a shared view (default: the middle fibres selected)")
     parser.add_argument("--url", help="a viewer that is already running (default: start one)")
     parser.add_argument("--content", action="append", default=[], metavar="DIR",
                         help="content pack to serve with (when starting the viewer)")
-    parser.add_argument("--settle", type=int, default=1500, metavar="MS",
-                        help="wait this long after the first drawing (default 1500 ms)")
+    parser.add_argument("--settle", type=int, default=3000, metavar="MS",
+                        help="wait this long after the first drawing (default 3000 ms)")
     args = parser.parse_args(argv)
 
     server = None

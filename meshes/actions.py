@@ -73,7 +73,7 @@ def clone_model(model):
 
 
 def _is_model(obj) -> bool:
-    return callable(getattr(obj, "moment_arms", None)) and hasattr(obj, "flexion")
+    return not isinstance(obj, type) and callable(getattr(obj, "moment_arms", None)) and hasattr(obj, "flexion")
 
 
 def _n_required_args(fn) -> int:

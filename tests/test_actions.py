@@ -194,3 +194,14 @@ def test_csv_download_of_the_model_curves(model):
     assert len(rows) == 4 and "posterior_length_mm" in rows[0]
     col = rows[0].index("posterior_length_mm")
     assert all(50.0 < float(r[col]) < 250.0 for r in rows[1:])
+
+
+def test_a_model_factory_is_a_source_too():
+    c = actions.moment_arm_curves(HipModel, [0.0])
+    assert c["posterior"]["internal_rotation"][0] < 0
+
+
+def test_a_near_zero_lever_at_neutral_is_called_little():
+    flex = np.arange(-30, 121, 5.0)
+    line = actions.describe_curve("Anterior fibres", "flexion", flex, 0.3 * (flex - 3.0))
+    assert line == "Anterior fibres: little flexion or extension at 0° flexion, flexion beyond about 3° flexion"

@@ -113,9 +113,9 @@ _CREST = np.array([
 # lower border of the plate, from the apex of the greater sciatic notch to above the AIIS
 _WING_BASE = np.array([
     [-58.0, 24.0, -22.0],
-    [-30.0, 30.0, -8.0],
-    [0.0, 34.0, 4.0],
-    [22.0, 34.0, 12.0],
+    [-30.0, 30.0, -10.0],
+    [0.0, 34.0, 0.0],
+    [22.0, 34.0, 9.0],
     [42.0, 30.0, 18.0],
 ])
 # posterior border: notch apex, upper margin of the greater sciatic notch, PIIS, PSIS
@@ -136,6 +136,11 @@ _WING_ANT = np.array([
 
 
 # ============================================================================ pelvis SDF
+def _unit(v):
+    v = np.asarray(v, float)
+    return v / np.linalg.norm(v)
+
+
 def _smoothstep(e0, e1, x):
     t = np.clip((x - e0) / (e1 - e0), 0.0, 1.0)
     return t * t * (3 - 2 * t)
@@ -144,7 +149,7 @@ def _smoothstep(e0, e1, x):
 def _wing_half_thickness(u, v):
     """Half thickness (mm) of the iliac plate: thin in the iliac fossa, thick at the acetabular
     roof (v -> 0) and along the posterior border behind the auricular surface (u -> 0)."""
-    return (2.3 + 8.0 * (1 - v) ** 2.5 + 7.5 * _smoothstep(0.3, 0.0, u) * (1 - 0.4 * v)
+    return (2.3 + 5.5 * (1 - v) ** 2.5 + 7.5 * _smoothstep(0.3, 0.0, u) * (1 - 0.4 * v)
             + 1.5 * _smoothstep(0.85, 1.0, u))
 
 
@@ -205,7 +210,7 @@ def hip_bone_right_sdf(points) -> np.ndarray:
     d = S.smin(d, S.ellipsoid(p, [42.0, -30.0, -70.0], [10.0, 18.0, 9.0]), 5.0)   # pubic body
     d = S.smin(d, S.sphere(p, [50.0, -16.0, -62.0], 5.0), 3.0)                   # pubic tubercle
     d = S.smin(d, S.tube(p, _ISCHIUM, [13.0, 11.0, 12.5, 10.0]), 8.0)
-    d = S.smin(d, S.ellipsoid(p, [-40.0, -46.0, -24.0], [11.0, 17.0, 12.0]), 5.0)  # tuberosity
+    d = S.smin(d, S.ellipsoid(p, [-40.0, -44.0, -24.0], [10.0, 19.0, 9.5]), 6.0)  # tuberosity
     d = S.smin(d, S.tube(p, _ISCHIO_PUBIC, [9.5, 7.0, 6.0, 7.0, 8.0]), 5.0)
     d = S.smin(d, S.round_cone(p, [-34.0, -12.0, -26.0], [-46.0, -16.0, -40.0], 8.0, 3.0), 4.0)  # spine
     # hollow the socket and cut the acetabular notch
@@ -224,18 +229,18 @@ def _mirror(p: np.ndarray) -> np.ndarray:
     return mirror_about(p, Z_MID)
 
 
-_SAC_CURVE = np.array([[-68.0, 84.0], [-78.0, 62.0], [-88.0, 34.0], [-95.0, 8.0],
-                       [-96.0, -16.0], [-92.0, -34.0]])
+_SAC_CURVE = np.array([[-68.0, 78.0], [-79.0, 56.0], [-89.0, 30.0], [-95.0, 8.0],
+                       [-95.0, -8.0], [-90.0, -22.0]])
 
 
 _SAC_S = [0.0, 0.15, 0.35, 0.6, 0.85, 1.0]
-_SAC_HALF_WIDTH = [46.0, 45.0, 34.0, 22.0, 13.0, 8.0]
+_SAC_HALF_WIDTH = [38.0, 46.0, 38.0, 24.0, 14.0, 8.0]
 
 
 def _sacrum_half_thickness(u, v):
     """Half thickness (mm) of the sacral plate: deep S1 body, thin apex, thinner at the sides."""
-    t = np.interp(v, [0, 0.2, 0.45, 0.7, 1.0], [15.0, 12.0, 9.0, 7.0, 5.0])
-    return t * (1.0 - 0.35 * (2 * u - 1) ** 2)
+    t = np.interp(v, [0, 0.12, 0.3, 0.5, 0.75, 1.0], [17.0, 16.0, 13.5, 11.0, 8.5, 6.5])
+    return t * (1.0 - 0.45 * (2 * u - 1) ** 2)
 
 
 @lru_cache(maxsize=None)
@@ -248,7 +253,7 @@ def _sacrum_sheet() -> S.CoonsSheet:
     left = np.column_stack([c2, Z_MID - w])
     right = np.column_stack([c2, Z_MID + w])
     u = np.linspace(0.0, 1.0, 60)[:, None]
-    base = (1 - u) * left[0] + u * right[0] + np.outer(np.sin(np.pi * u[:, 0]) ** 2, [2.0, 7.0, 0.0])
+    base = (1 - u) * left[0] + u * right[0] + np.outer(np.sin(np.pi * u[:, 0]) ** 1.5, [3.0, 10.0, 0.0])
     apex = (1 - u) * left[-1] + u * right[-1]
     return S.CoonsSheet(base, apex, left, right, [-1.0, 0.0, 0.0], 4.0, _sacrum_half_thickness)
 
@@ -257,23 +262,25 @@ def sacrum_sdf(points) -> np.ndarray:
     """SDF of the sacrum and coccyx, pelvis frame."""
     p = np.atleast_2d(np.asarray(points, float))
     d = _sacrum_sheet()(p)
-    # S1 body (promontory) and the median sacral crest
-    d = S.smin(d, S.ellipsoid(p, [-62.0, 76.0, Z_MID], [20.0, 14.0, 24.0]), 6.0)
-    d = S.smin(d, S.tube(p, [[-86.0, 76.0, Z_MID], [-100.0, 40.0, Z_MID], [-106.0, 0.0, Z_MID]],
-                         [5.0, 4.5, 3.5]), 6.0)
-    d = S.smin(d, S.tube(p, [[-92.0, -34.0, Z_MID], [-86.0, -50.0, Z_MID], [-78.0, -60.0, Z_MID]],
-                         [5.0, 4.0, 3.0]), 3.0)
-    # anterior sacral foramina
+    # median sacral crest and the coccyx
+    d = S.smin(d, S.tube(p, [[-84.0, 74.0, Z_MID], [-98.0, 40.0, Z_MID], [-103.0, 8.0, Z_MID]],
+                         [3.5, 3.5, 2.5]), 7.0)
+    d = S.smin(d, S.tube(p, [[-90.0, -22.0, Z_MID], [-86.0, -32.0, Z_MID], [-80.0, -38.0, Z_MID]],
+                         [5.0, 4.0, 3.0]), 4.0)
+    # anterior sacral foramina: shallow pits in the pelvic surface, four pairs
     c2 = S.resample(S.spline(_SAC_CURVE, 300), 101)
-    for s, w in [(0.22, 16.0), (0.40, 14.0), (0.56, 12.0), (0.70, 10.0)]:
-        c = c2[int(s * 100)]
-        t = c2[min(int(s * 100) + 2, 100)] - c2[max(int(s * 100) - 2, 0)]
-        nrm = np.array([-t[1], t[0]]) / np.linalg.norm(t)   # anterior side of the curve
+    for sv in (0.2, 0.37, 0.53, 0.68):
+        i = int(sv * 100)
+        c, t = c2[i], c2[min(i + 2, 100)] - c2[max(i - 2, 0)]
+        nrm = np.array([-t[1], t[0]]) / np.linalg.norm(t)
         if nrm[0] < 0:
-            nrm = -nrm
-        for side in (-1, 1):
-            q = [c[0] + nrm[0] * 8.0, c[1] + nrm[1] * 8.0, Z_MID + side * w]
-            d = S.smax(d, -S.sphere(p, q, 4.0), 2.0)
+            nrm = -nrm                                     # anterior side of the curve
+        half_w = np.interp(sv, _SAC_S, _SAC_HALF_WIDTH)
+        for side in (-1.0, 1.0):
+            u = 0.5 + side * 0.18
+            depth = float(_sacrum_half_thickness(np.array([u]), np.array([sv]))[0]) - 1.0
+            q = [c[0] + nrm[0] * depth, c[1] + nrm[1] * depth, Z_MID + side * 0.36 * half_w]
+            d = S.smax(d, -S.sphere(p, q, 4.0), 1.0)
     return d
 
 
@@ -332,11 +339,6 @@ def _shaft_centre(y):
     return np.stack([4.0 * np.sin(np.pi * t), y, np.zeros_like(y)], axis=-1)
 
 
-def _unit(v):
-    v = np.asarray(v, float)
-    return v / np.linalg.norm(v)
-
-
 _GT_TIP = np.array([-29.0, -6.0, 50.0])     # centre of the posterosuperior tip
 # greater trochanter facet planes, world (femur) frame: (point, outward normal)
 _GT_PLANES = {
@@ -355,6 +357,27 @@ def _gt_sdf(p):
     d = S.smin(body, tip, 8.0)
     for pt, nn in _GT_PLANES.values():
         d = S.smax(d, S.plane(p, pt, nn), 5.0)
+    return d
+
+
+def _distal_femur(q):
+    """Metaphysis, trochlea and the two condyles; ``q`` relative to the knee centre
+    (midpoint of the epicondyles), femur frame."""
+    d = S.culled(lambda x: S.ellipsoid(x, [0.0, 28.0, 0.0], [20.0, 34.0, 33.0]), q,
+                 [-25.0, -10.0, -38.0], [25.0, 66.0, 38.0])
+    box_lo, box_hi = [-45.0, -35.0, -45.0], [40.0, 30.0, 45.0]
+    m = np.flatnonzero(S.box_distance(q, box_lo, box_hi) < S.MARGIN)
+    if len(m):
+        x = q[m]
+        e = S.ellipsoid(x, [12.0, 2.0, 0.0], [16.0, 22.0, 32.0])            # trochlea
+        for side in (-1.0, 1.0):
+            e = S.smin(e, S.ellipsoid(x, [-10.0, -4.0, 22.0 * side], [28.0, 22.0, 14.0]), 8.0)
+            e = S.smin(e, S.ellipsoid(x, [-4.0, 4.0, 33.0 * side], [12.0, 12.0, 8.0]), 8.0)
+        notch = S.round_cone(x, [-40.0, -10.0, 0.0], [-2.0, -20.0, 0.0], 9.0, 8.0)
+        e = S.smax(e, -notch, 4.0)
+        groove = S.round_cone(x, [30.0, 26.0, 0.0], [26.0, -8.0, 0.0], 7.0, 7.0)
+        e = S.smax(e, -groove, 6.0)
+        d[m] = S.smin(d[m], e, 10.0)
     return d
 
 
@@ -386,15 +409,8 @@ def femur_sdf(points) -> np.ndarray:
     d = S.smin(d, S.tube(q, crest_pts, [6.0, 5.0, 5.0]), 5.0)
     # distal femur: metaphysis and condyles (world frame: knee centre at (0, -LENGTH, 0))
     kc = np.array([0.0, -LENGTH, 0.0])
-    d = S.smin(d, S.ellipsoid(p, kc + [2.0, 22.0, 0.0], [24.0, 36.0, 36.0]), 12.0)
-    for side in (-1.0, 1.0):
-        cc = kc + [-6.0, -2.0, 21.0 * side]
-        d = S.smin(d, S.ellipsoid(p, cc, [30.0, 24.0, 16.0]), 8.0)
-        d = S.smin(d, S.ellipsoid(p, kc + [-2.0, 4.0, 33.0 * side], [14.0, 14.0, 9.0]), 10.0)  # epicondyle
-    notch = S.round_cone(p, kc + [-40.0, -14.0, 0.0], kc + [-4.0, -24.0, 0.0], 10.0, 8.0)
-    d = S.smax(d, -notch, 4.0)
-    groove = S.round_cone(p, kc + [34.0, 30.0, 0.0], kc + [30.0, -8.0, 0.0], 7.0, 7.0)
-    d = S.smax(d, -groove, 6.0)
+    distal = _distal_femur(p - np.array([0.0, -LENGTH, 0.0]))
+    d = S.smin(d, distal, 12.0)
     return d
 
 

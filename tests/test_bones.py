@@ -187,7 +187,7 @@ def test_sdf_is_close_to_metric(meshes, fn, name):
     assert np.percentile(err, 95) < 1.5
     pv = pytest.importorskip("pyvista")
     sel = pv.PolyData(pts[:800]).select_interior_points(pv.wrap(m), check_surface=False)
-    inside = np.asarray(sel.point_data["SelectedPoints"]).astype(bool)
+    inside = np.asarray(sel.point_data["selected_points"]).astype(bool)
     assert ((d[:800] < 0) == inside).mean() > 0.98
 
 

@@ -482,6 +482,14 @@ def threshold_strength_pct(cane: bool = False, lean: float = 0.0, geometry: Stan
     return 100.0 * m_req / geo.abductor_lever_mm / available_force_bw(100.0)
 
 
+def stance_posture(report: dict) -> dict[str, float]:
+    """``HipModel`` parameters that show a report's stance on the right hip: femur upright
+    in the room (flexion, adduction, rotation 0) and the pelvis dropped by
+    ``pelvic_drop_deg`` (which adducts the hip by the same angle).  The hip model moves the
+    right hip only; a left stance is shown as its mirror image, the same numbers."""
+    return {**STANCE_POSTURE, "pelvic_drop": float(report["pelvic_drop_deg"])}
+
+
 def drop_curve(strengths=tuple(range(0, 101, 5)), cane: bool = False, lean: float = 0.0,
                geometry: StanceGeometry | None = None) -> dict[str, list[float]]:
     """Pelvic drop (deg) and abductor forces (BW) against strength, for a plot:

@@ -247,3 +247,15 @@ def test_more_lean_never_needs_more_abductor_force(strength, lean, cane):
     r1 = stance.stance_report(strength=strength, lean=lean + 1.0, cane=cane, geometry=PAUWELS)
     assert r1["required_abductor_force_bw"] <= r0["required_abductor_force_bw"]
     assert r1["pelvic_drop_deg"] <= r0["pelvic_drop_deg"]
+
+
+def test_the_model_shows_the_drop_as_hip_adduction(geo):
+    from meshes.model import HipModel
+
+    r = report(geo, strength=20)
+    m = HipModel(**stance.stance_posture(r))
+    assert m.pelvic_drop == r["pelvic_drop_deg"] > 0
+    assert m.joint_angles()["adduction"] == pytest.approx(r["pelvic_drop_deg"], abs=1e-6)
+    # the unsupported (left) side is lower than the stance side
+    lm = m.landmarks()
+    assert lm["asis_left"][1] < lm["asis_right"][1]

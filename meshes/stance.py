@@ -409,7 +409,8 @@ def stance_report(
     ``joint_force_angle_deg`` (from vertical), ``pelvic_drop_deg`` (+: the unsupported side
     drops; feed it to ``HipModel.pelvic_drop`` for a right stance), ``balanced`` (False when
     the drop reached :data:`MAX_DROP_DEG` without equilibrium), ``compensated_lean_deg``
-    (lean that would make the available force enough; ``None`` if none would),
+    (total lean from upright that would make the available force enough; ``None`` if no
+    lean would),
     ``lever_arms_mm`` (``abductor`` at the resulting posture, ``body_weight`` after lean,
     ``cane`` or ``None``), ``abductor_angle_deg`` (at the resulting posture), ``geometry``
     (where the levers came from), and the inputs

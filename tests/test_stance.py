@@ -259,3 +259,10 @@ def test_the_model_shows_the_drop_as_hip_adduction(geo):
     # the unsupported (left) side is lower than the stance side
     lm = m.landmarks()
     assert lm["asis_left"][1] < lm["asis_right"][1]
+
+
+def test_no_abductors_and_a_lean_away_cannot_be_held(geo):
+    r = report(geo, strength=0, lean=-10)
+    assert r["pelvic_drop_deg"] == stance.MAX_DROP_DEG
+    assert r["balanced"] is False
+    assert report(geo, strength=0)["balanced"] is True

@@ -53,6 +53,18 @@ def changed_fraction(png_a: bytes, png_b: bytes, tolerance: int = 24) -> float:
     return float((np.abs(a[:h, :w] - b[:h, :w]).max(axis=2) > tolerance).mean())
 
 
+def same_view(png_a: bytes, png_b: bytes) -> float:
+    """Fraction of 4x4-pixel blocks that differ between two views; anti-aliased edges a
+    pixel apart do not count."""
+    a, b = decode_png(png_a).astype(float), decode_png(png_b).astype(float)
+    h, w = (min(a.shape[0], b.shape[0]) // 4) * 4, (min(a.shape[1], b.shape[1]) // 4) * 4
+
+    def blocks(x):
+        return x[:h, :w].reshape(h // 4, 4, w // 4, 4, 3).mean(axis=(1, 3))
+
+    return float((np.abs(blocks(a) - blocks(b)).max(axis=2) > 40).mean())
+
+
 def query_of(page) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
 
@@ -242,3 +254,68 @@ def test_layers_and_camera_buttons_change_the_view(page, viewer_url):
     assert changed_fraction(before, posterior) > 0.02
     assert query_of(page).get("view") == "posterior"
     save_shot(page, "posterior-view")
+
+
+def test_a_turned_camera_is_in_the_link_and_reopens_identically(page, viewer_url, browser):
+    open_view(page, viewer_url, "?sel=gmed_anterior&flex=30")
+    page.wait_for_timeout(500)
+    from tests.conftest import scene_box
+
+    box = scene_box(page)
+    x, y = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.75
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 120, y - 40, steps=10)
+    page.mouse.up()
+    page.wait_for_function("() => window.location.search.includes('cam=')")
+    page.wait_for_timeout(800)
+    link = page.url
+    here = scene_png(page)
+    save_shot(page, "camera-turned")
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, device_scale_factor=1)
+    try:
+        other = context.new_page()
+        other.goto(link, wait_until="load")
+        wait_for_scene(other)
+        other.wait_for_timeout(800)
+        there = scene_png(other)
+        save_shot(other, "camera-turned-reopened")
+        expect(card_title(other)).to_have_text("Gluteus medius, anterior fibres")
+    finally:
+        context.close()
+    assert same_view(here, there) < 0.005
+
+
+def test_clicking_a_landmark_in_the_view_opens_its_card(page, viewer_url):
+    from meshes.model import HipModel
+    from viewer.scene import project
+    from tests.conftest import scene_box
+
+    camera = {"position": [0.0, 40.0, 1000.0], "focal_point": [0.0, 40.0, 0.0], "view_up": [0.0, 1.0, 0.0],
+              "view_angle": 30.0}
+    cam = ",".join(f"{v:g}" for v in camera["position"] + camera["focal_point"] + camera["view_up"])
+    open_view(page, viewer_url, f"?cam={cam}&hide=gmax")
+    page.wait_for_timeout(800)
+    box = scene_box(page)
+    landmarks = HipModel().landmarks()
+    (sx, sy), = project(camera, [landmarks["asis_right"]], int(box["width"]), int(box["height"]))
+    page.mouse.click(box["x"] + sx, box["y"] + sy)
+    expect(card_title(page)).to_have_text("Anterior superior iliac spine (right)")
+    page.wait_for_timeout(500)
+    assert query_of(page).get("sel") == "asis_right"
+    save_shot(page, "clicked-asis")
+
+
+def test_png_button_downloads_the_view(page, viewer_url, tmp_path):
+    open_view(page, viewer_url, "?sel=gmed_middle")
+    with page.expect_download() as info:
+        page.locator("button", has_text="Save PNG").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".png")
+    from tests.conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / "downloaded-view.png"
+    download.save_as(str(path))
+    assert canvas_nonblank_fraction(path.read_bytes()) > 0.05

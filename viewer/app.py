@@ -39,6 +39,9 @@ STATIC = Path(__file__).with_name("static")
 APP_CSS = (STATIC / "app.css").read_text(encoding="utf-8") if (STATIC / "app.css").exists() else ""
 
 TITLE = "Hip anatomy: gluteus medius"
+
+#: Page-wide: larger widget text, readable on a projector (inherited into every widget).
+PAGE_CSS = ":root { --bokeh-font-size: 15px; } body { background: #fbfaf7; }"
 NOTHING = ""  # the keyboard list's "nothing selected" value
 
 #: Gluteus medius in one colour when the fibre groups are not told apart.
@@ -231,6 +234,7 @@ class HipViewerApp:
         self.model = _model_class()()
         self.view = None
         self.scene_ready = False
+        self._drawn = False  # the page has drawn the scene once
         self._posture_pending = False
         self._url_pending = False
         self._restoring = False
@@ -396,8 +400,10 @@ class HipViewerApp:
         self._push_posture()
         if state.camera is not None:
             self.view.camera = {**(self.view.camera or {}), **state.camera.as_dict()}
+            self._mark_preset(None)
         else:
             self.view.set_camera_preset(state.view)
+            self._mark_preset(state.view)
         self._push_scene()
         self._render_card()
         self._render_notice()
@@ -527,7 +533,12 @@ class HipViewerApp:
         for name, value in zip(("flexion", "adduction", "rotation"), (flexion, adduction, rotation)):
             self.sliders[name].value = value
 
+    def _mark_preset(self, name: str | None):
+        for preset, button in self.camera_buttons.items():
+            button.button_type = "primary" if preset == name else "default"
+
     def _on_camera_button(self, name, event=None):
+        self._mark_preset(name)
         if self.view is not None:
             self.view.set_camera_preset(name)
         self.update(view=name, camera=None)
@@ -535,11 +546,14 @@ class HipViewerApp:
     def _on_camera(self, event):
         from viewer.scene import CAMERA_PRESETS as PRESETS
 
+        if not self._drawn:
+            return  # the first drawing fits the scene to the window; a link's camera follows it
         camera = camera_from_dict(event.new)
         if camera is None or camera == self.state.camera:
             return
         if self.state.camera is None and matches_preset(camera, *PRESETS[self.state.view]):
             return  # the view fitted a preset to its window: the link keeps the preset name
+        self._mark_preset(None)
         self.state = self.state.with_changes(camera=camera)
         self._schedule_url()
 
@@ -551,8 +565,11 @@ class HipViewerApp:
         self.update(hidden=hidden, opacity=opacity)
 
     def _on_ready(self, event=None):
-        if self.view is not None and self.view.ready:
+        if self.view is not None and self.view.ready and not self._drawn:
+            self._drawn = True
             self.view.loading = False
+            if self.state.camera is not None:
+                self.view.camera = {**(self.view.camera or {}), **self.state.camera.as_dict()}
 
     def _on_screenshot(self, event=None):
         if self.view is not None:
@@ -625,7 +642,7 @@ def _session_query() -> dict:
 
 def create_app(content_dirs=()):
     """The viewer page for one browser session."""
-    pn.extension("vtk", notifications=False)
+    pn.extension("vtk", notifications=False, global_css=[PAGE_CSS])
     served = pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
     viewer = HipViewerApp(content_dirs, query=_session_query(), defer_scene=served)
     if served:

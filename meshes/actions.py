@@ -355,6 +355,41 @@ def action_summary(model, threshold_mm: float = DEAD_BAND_MM) -> dict[str, list[
     return out
 
 
+def rotation_why(group: str, model, threshold_mm: float = DEAD_BAND_MM) -> str:
+    """Why a part rotates the thigh the way it does at the model's current posture.
+
+    The rotation moment of a pull along ``u`` applied at a point ``p`` of the greater
+    trochanter, about the femur's long axis ``e3`` through the HJC, is
+    ``((p x u) . e3) = |p_perp| (t . u)`` with ``t = e3 x p_perp / |p_perp|`` the direction
+    in which internal rotation moves that point (vector identity ``(p x u).e = (e x p).u``).
+    For the trochanter, lateral of the long axis, ``t`` points toward the front of the thigh:
+    a positive moment arm means the pull has a component toward the front of the thigh,
+    a negative one toward the back, and zero that the line of pull meets the long axis.
+    The words therefore follow from the sign of ``HipModel.moment_arms()``; the crossing
+    angle is computed over flexion (:func:`crossing_angles`).
+    """
+    arms = model.moment_arms()
+    r = _arm(arms, group, "internal_rotation")
+    title = group_title(group)
+    flex = float(model.flexion)
+    word = action_word("internal_rotation", r, threshold_mm)
+    if word is None:
+        first = (f"{title} at {flex:.0f}° flexion: the line of pull passes almost through the femur's "
+                 f"long axis (lever {abs(r):.0f} mm), so it barely rotates the thigh.")
+    else:
+        side = "front" if r > 0 else "back"
+        turn = "inward" if r > 0 else "outward"
+        first = (f"{title} at {flex:.0f}° flexion: the pull on the greater trochanter has a component toward "
+                 f"the {side} of the thigh, around its long axis, so it turns the thigh {turn} "
+                 f"({word}, lever {abs(r):.0f} mm).")
+    cross = crossing_angles(model, group, "internal_rotation")
+    if not cross:
+        return first
+    where = " and ".join(f"{c:.0f}°" for c in cross)
+    return (f"{first} At about {where} flexion its line of pull passes through the long axis, and the "
+            f"rotation it produces changes direction.")
+
+
 # --------------------------------------------------------------------------- export
 
 

@@ -205,3 +205,27 @@ def test_a_near_zero_lever_at_neutral_is_called_little():
     flex = np.arange(-30, 121, 5.0)
     line = actions.describe_curve("Anterior fibres", "flexion", flex, 0.3 * (flex - 3.0))
     assert line == "Anterior fibres: little flexion or extension at 0° flexion, flexion beyond about 3° flexion"
+
+
+def test_rotation_why_follows_the_sign_and_names_the_crossing(model):
+    line = actions.rotation_why("posterior", model)
+    (c,) = actions.crossing_angles(model, "posterior", "internal_rotation")
+    assert "toward the back of the thigh" in line and "external rotation" in line
+    assert f"At about {c:.0f}° flexion" in line
+    flexed = HipModel(flexion=90.0)
+    line90 = actions.rotation_why("posterior", flexed)
+    assert "toward the front of the thigh" in line90 and "internal rotation" in line90
+
+
+def test_rotation_why_agrees_with_the_lever_identity(model):
+    # (p x u).e = |p_perp| (t . u): check the identity itself on the model's own fibres.
+    from meshes.frame import joint_axes
+
+    e3 = joint_axes(0.0, 0.0, 0.0)["internal_rotation"]
+    for path in model.fibres("posterior"):
+        p, u = path[-1], path[-2] - path[-1]
+        u = u / np.linalg.norm(u)
+        p_perp = p - (p @ e3) * e3
+        t = np.cross(e3, p_perp / np.linalg.norm(p_perp))
+        assert np.cross(p, u) @ e3 == pytest.approx(np.linalg.norm(p_perp) * (t @ u), abs=1e-9)
+        assert t[0] > 0.5  # toward the front of the thigh for a trochanteric point

@@ -143,8 +143,7 @@ def _fact_html(fact, numbers: Mapping[str, int], render_markdown) -> str:
     body = render_markdown(fact.text)
     marks = "".join(
         f'<sup class="cite" title="Source {numbers[s]}" aria-label="source {numbers[s]}">[{numbers[s]}]</sup>'
-        for s in fact.sources
-        if s in numbers
+        for s in sorted({s for s in fact.sources if s in numbers}, key=numbers.get)
     )
     stripped = body.rstrip()
     if marks and stripped.endswith("</p>"):

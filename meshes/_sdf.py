@@ -169,8 +169,8 @@ class CoonsSheet:
             c = resample(np.asarray(c, float), n)
             self.curves[name] = (c, np.gradient(c, self.t, axis=0))
         # stacked tables: one interpolation in u (B, B', C, C') and one in v (L, L', R, R')
-        self.tab_u = np.hstack([*self.curves["B"], *self.curves["C"]])
-        self.tab_v = np.hstack([*self.curves["L"], *self.curves["R"]])
+        self.tab_u = np.hstack([*self.curves["B"], *self.curves["C"]]).astype(np.float32)
+        self.tab_v = np.hstack([*self.curves["L"], *self.curves["R"]]).astype(np.float32)
         b0, b1 = self.curves["B"][0][[0, -1]]
         c0, c1 = self.curves["C"][0][[0, -1]]
         self.corners = (b0, b1, c0, c1)
@@ -189,15 +189,23 @@ class CoonsSheet:
         shape = np.ceil((pts.max(0) + 12.0 - self.tlo) / self.vox).astype(int) + 1
         axes = [self.tlo[i] + self.vox * np.arange(shape[i]) for i in range(3)]
         centres = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3)
-        _, j = cKDTree(pts).query(centres, k=1, eps=1.0)   # a start value only
+        dn, j = cKDTree(pts).query(centres, k=1, eps=0.2)
         self.start = guv[j].reshape(*shape, 2)
         self.shape = shape
+        # lower bound of the SDF in each voxel: approximate nearest node (within 1.2x), node
+        # spacing, voxel half diagonal and the local half thickness
+        spacing = float(np.max(np.linalg.norm(np.diff(pts.reshape(97, 49, 3), axis=0), axis=2)))
+        spacing = max(spacing, float(np.max(np.linalg.norm(np.diff(pts.reshape(97, 49, 3), axis=1), axis=2))))
+        self.lower = (dn / 1.2 - half(guv[j, 0], guv[j, 1]) - 0.5 * spacing
+                      - 0.5 * np.sqrt(3.0) * self.vox).reshape(*shape)
+        self.hmax = float(np.max(half(guv[:, 0], guv[:, 1])))
 
     def _interp(self, arr, x):
         x = x * (len(self.t) - 1)
         i = np.clip(np.floor(x).astype(int), 0, len(self.t) - 2)
-        w = (x - i)[:, None]
-        return arr[i] * (1 - w) + arr[i + 1] * w
+        w = (x - i).astype(arr.dtype)[:, None]
+        a = arr[i]
+        return (a + (arr[i + 1] - a) * w).astype(float)
 
     def _eval(self, u, v, derivs=True):
         tu = self._interp(self.tab_u, u)
@@ -223,7 +231,7 @@ class CoonsSheet:
     def point(self, u, v):
         return self._eval(np.asarray(u, float), np.asarray(v, float), derivs=False)
 
-    def nearest_uv(self, p: np.ndarray, iters: int = 4):
+    def nearest_uv(self, p: np.ndarray, iters: int = 3):
         idx = np.rint((p - self.tlo) / self.vox).astype(int)
         idx = np.clip(idx, 0, self.shape - 1)
         uv = self.start[idx[:, 0], idx[:, 1], idx[:, 2]]
@@ -250,10 +258,18 @@ class CoonsSheet:
             v = np.clip(v + np.clip(dv, -0.08, 0.08), 0.0, 1.0)
         return u, v
 
+    CUT = 12.0   # exact within this distance; beyond it a lower bound (never changes the surface)
+
     def __call__(self, p: np.ndarray) -> np.ndarray:
         p = np.atleast_2d(p)
-        d = box_distance(p, self.lo, self.hi)
-        m = np.flatnonzero(d < MARGIN)
+        thi = self.tlo + self.vox * (self.shape - 1)
+        d = box_distance(p, self.tlo, thi) + 12.0 - self.hmax
+        inside = np.flatnonzero(d <= 12.0 - self.hmax)
+        if len(inside):
+            idx = np.rint((p[inside] - self.tlo) / self.vox).astype(int)
+            idx = np.clip(idx, 0, self.shape - 1)
+            d[inside] = self.lower[idx[:, 0], idx[:, 1], idx[:, 2]]
+        m = np.flatnonzero(d < self.CUT)
         if len(m):
             q = p[m]
             u, v = self.nearest_uv(q)

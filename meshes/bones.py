@@ -425,7 +425,7 @@ def _flip(m: trimesh.Trimesh) -> trimesh.Trimesh:
 
 @lru_cache(maxsize=None)
 def _hip_bone_right_mesh() -> trimesh.Trimesh:
-    return S.mesh_from_sdf(hip_bone_right_sdf, [-122.0, -76.0, -82.0], [84.0, 176.0, 76.0], 2.0,
+    return S.mesh_from_sdf(hip_bone_right_sdf, [-122.0, -76.0, -82.0], [84.0, 176.0, 76.0], 2.4,
                            target_faces=11500)
 
 

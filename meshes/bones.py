@@ -163,6 +163,13 @@ def _wing() -> S.CoonsSheet:
     return S.CoonsSheet(base, crest, post, ant, n_out, 7.0, _wing_half_thickness)
 
 
+_BODY_WEB = [
+    ([-56.0, 30.0, -24.0], [-62.0, 42.0, -41.0]),
+    ([-32.0, 32.0, -12.0], [-30.0, 25.0, -37.0]),
+    ([-6.0, 32.0, -3.0], [0.0, 12.0, -37.0]),
+]
+
+
 @lru_cache(maxsize=None)
 def _crest_tube():
     crest = S.resample(S.spline(_CREST, 200), 24)
@@ -193,11 +200,16 @@ def hip_bone_right_sdf(points) -> np.ndarray:
     d = S.smin(d, S.ellipsoid(p, _AIIS, [9.0, 7.0, 8.0]), 4.0)              # AIIS
     d = S.smin(d, S.sphere(p, _PSIS + [-2.0, 0.0, 0.0], 8.0), 5.0)                 # PSIS
     d = S.smin(d, S.sphere(p, [-95.0, 44.0, -39.0], 7.0), 5.0)                    # PIIS
-    # anterior margin of the greater sciatic notch, down to the ischial spine
-    d = S.smin(d, S.tube(p, [[-58.0, 24.0, -22.0], [-54.0, 6.0, -26.0], [-44.0, -12.0, -30.0]],
-                         [9.0, 8.5, 8.0]), 6.0)
+    # anterior margin of the greater sciatic notch, down to the ischial spine, and the
+    # posterior column of the acetabulum behind the socket
+    d = S.smin(d, S.tube(p, [[-58.0, 24.0, -22.0], [-52.0, 6.0, -26.0], [-42.0, -12.0, -30.0]],
+                         [9.0, 8.5, 8.0]), 8.0)
+    d = S.smin(d, S.ellipsoid(p, [-36.0, 4.0, -22.0], [16.0, 24.0, 13.0]), 8.0)
     # body of the ilium above the acetabulum
     d = S.smin(d, S.ellipsoid(p, [-6.0, 30.0, -10.0], [34.0, 20.0, 22.0]), 10.0)
+    # body of the ilium between the plate and the arcuate line (quadrilateral surface)
+    for a, b in _BODY_WEB:
+        d = S.smin(d, S.round_cone(p, a, b, 9.0, 8.0), 9.0)
     # acetabulum: thick shell around the head, open along the acetabular axis
     n = ACETAB_AXIS
     outer = S.ellipsoid(p, [-3.0, 3.0, -7.0], [36.0, 35.0, 33.0])
@@ -210,7 +222,7 @@ def hip_bone_right_sdf(points) -> np.ndarray:
     d = S.smin(d, S.ellipsoid(p, [42.0, -30.0, -70.0], [10.0, 18.0, 9.0]), 5.0)   # pubic body
     d = S.smin(d, S.sphere(p, [50.0, -16.0, -62.0], 5.0), 3.0)                   # pubic tubercle
     d = S.smin(d, S.tube(p, _ISCHIUM, [13.0, 11.0, 12.5, 10.0]), 8.0)
-    d = S.smin(d, S.ellipsoid(p, [-40.0, -44.0, -24.0], [10.0, 19.0, 9.5]), 6.0)  # tuberosity
+    d = S.smin(d, S.ellipsoid(p, [-39.0, -42.0, -24.0], [9.0, 18.0, 9.0]), 8.0)   # tuberosity
     d = S.smin(d, S.tube(p, _ISCHIO_PUBIC, [9.5, 7.0, 6.0, 7.0, 8.0]), 5.0)
     d = S.smin(d, S.round_cone(p, [-34.0, -12.0, -26.0], [-46.0, -16.0, -40.0], 8.0, 3.0), 4.0)  # spine
     # hollow the socket and cut the acetabular notch

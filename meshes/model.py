@@ -53,6 +53,7 @@ GMAX_FIBRES = 6
 PELVIS_CLEAR = 3.0   # mm; covers the lookup grid's interpolation error on the bone surface
 FEMUR_CLEAR = 2.0
 PELVIC_DROP_RANGE = (-20.0, 20.0)
+ANTERIOR_REACH_MM = 20.0   # origin along the crest in front of the anterior gluteal line
 MESH_NAMES = (
     "pelvis", "sacrum", "femur_right", "femur_left",
     "gmed_anterior_right", "gmed_middle_right", "gmed_posterior_right",
@@ -206,7 +207,7 @@ class Anatomy:
 
 
 def _pelvis_grid(bones) -> mu.GridSDF:
-    lo = np.array([-160.0, -100.0, -75.0])
+    lo = np.array([-160.0, -100.0, -245.0])
     hi = np.array([120.0, 200.0, 130.0])
     return mu.GridSDF.build_banded(bones.pelvis_sdf, lo, hi, spacing=2.5, coarse=7.5, band=7.5)
 
@@ -224,7 +225,10 @@ def _gmed_origins(anat_lookup, exact, chart, lines, tip) -> tuple[np.ndarray, np
     post = oriented(lines["posterior"], lambda p: p @ chart.ey)         # top -> bottom
     a2 = chart.to2d(ant)
     p2 = chart.to2d(post)
-    crest = crest_curve(anat_lookup, chart, a2[0, 0], p2[0, 0], min(a2[:, 1].min(), p2[:, 1].min()))
+    # the crest part of the origin reaches a little in front of the anterior gluteal line's
+    # start, where the anterior fibres arise from the crest and the gluteal aponeurosis
+    crest = crest_curve(anat_lookup, chart, a2[0, 0] + ANTERIOR_REACH_MM, p2[0, 0],
+                        min(a2[:, 1].min(), p2[:, 1].min()))
     edge = np.vstack([crest, post])
     edge = mu.resample(edge, 80)
     # inset toward the trochanter so the origins sit on the gluteal surface, not the rim
@@ -512,10 +516,17 @@ class Posture:
         lookups = [anat.pelvis, self.femur_lookup]
         gm = self.paths[anat.muscle_of["gmed"]]
         out = {}
+        # one sheet over the whole fan, cut into the three parts so that they meet exactly;
+        # thicker posteriorly (thick posterior tendon part, Tsutsumi et al. 2019)
+        rows_u = np.linspace(0.0, 1.0, 2 * GMED_FIBRES - 1)
+        thick = np.stack([mu.thickness_profile(N_POINTS, 5.0, 21.0 + 6.0 * u, 3.5 + 1.5 * u, belly_at=0.4,
+                                               tendon_from=0.88) for u in rows_u])
+        deep, sup = mu.sheet_grids(gm, thick, lookups, rows_factor=2, clearance=PELVIS_CLEAR - 1.0)
         for g in FIBRE_GROUPS:
-            belly = {"anterior": 22.0, "middle": 25.0, "posterior": 27.0}[g]
-            prof = mu.thickness_profile(N_POINTS, 5.0, belly, 3.5, belly_at=0.4, tendon_from=0.88)
-            out[f"gmed_{g}"] = mu.loft_sheet(gm[GROUP_FIBRES[g]], prof, lookups, clearance=PELVIS_CLEAR - 1.0)
+            sl = GROUP_FIBRES[g]
+            rows = slice(2 * sl.start, 2 * (sl.stop - 1) + 1)
+            out[f"gmed_{g}"] = (mu.closed_sheet(deep[rows], sup[rows]), deep[rows], sup[rows])
+        out["gmed"] = (None, deep, sup)
         prof = mu.thickness_profile(N_POINTS, 3.0, 8.0, 2.5, belly_at=0.45, tendon_from=0.85)
         out["gmin"] = mu.loft_sheet(self.paths[anat.muscle_of["gmin"]], prof, lookups, clearance=PELVIS_CLEAR - 1.0)
         prof = mu.thickness_profile(N_POINTS, 8.0, 20.0, 4.0, belly_at=0.4, tendon_from=0.85)
@@ -564,20 +575,17 @@ class Posture:
     def safe_zone(self) -> tuple[trimesh.Trimesh, np.ndarray]:
         """Ribbon 30-50 mm from the trochanter tip on the gluteus medius surface, and its
         marker point."""
-        rows = []
-        for i, g in enumerate(FIBRE_GROUPS):
-            sup = self.sheets[f"gmed_{g}"][2]
-            rows.extend(sup if i == 0 else sup[1:])
+        rows = self.sheets["gmed"][2]
         grid = vs.band_grid(rows, self.tip, *vs.SAFE_ZONE_MM, levels=6)
         _, g = self.anat.pelvis(grid.reshape(-1, 3))
         normals = mu.sheet_normals(grid, g.reshape(grid.shape))
-        mesh = vs.ribbon_mesh(grid, normals)
-        mid = grid[len(grid) // 2, grid.shape[1] // 2] + 1.4 * normals[len(grid) // 2, grid.shape[1] // 2]
+        mesh = vs.ribbon_mesh(grid, normals, lift=1.2, thickness=1.2)
+        mid = grid[len(grid) // 2, grid.shape[1] // 2] + 2.4 * normals[len(grid) // 2, grid.shape[1] // 2]
         return mesh, mid
 
     @functools.cached_property
     def right_meshes(self) -> dict:
-        out = {f"{name}_right": self._fix(m[0], 0.3) if False else m[0] for name, m in self.sheets.items()}
+        out = {f"{name}_right": m[0] for name, m in self.sheets.items() if m[0] is not None}
         out["superior_gluteal_nerve_right"] = self.vessels["nerve_mesh"]
         out["superior_gluteal_artery_right"] = self.vessels["artery_mesh"]
         out["safe_zone_right"] = self.safe_zone[0]
@@ -588,7 +596,8 @@ def _left_meshes(anat: Anatomy) -> dict:
     if not anat.left_meshes:
         neutral = Posture(anat, 0.0, 0.0, 0.0, 0.0)
         for name, (mesh, _, _) in neutral.sheets.items():
-            anat.left_meshes[f"{name}_left"] = mirror_mesh(mesh, anat.z_mid)
+            if mesh is not None:
+                anat.left_meshes[f"{name}_left"] = mirror_mesh(mesh, anat.z_mid)
     return anat.left_meshes
 
 

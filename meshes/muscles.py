@@ -64,7 +64,7 @@ class GridSDF:
             values[start : start + chunk] = fn(grid[start : start + chunk])
         values = values.reshape(shape)
         grads = np.gradient(values, spacing)
-        table = np.stack([values, *grads], axis=-1).reshape(-1, 4)
+        table = np.stack([values, *grads], axis=-1).reshape(-1, 4).astype(np.float32)
         return cls(fn=fn, lo=lo, spacing=float(spacing), shape=shape, table=table)
 
     @classmethod
@@ -89,7 +89,7 @@ class GridSDF:
             values[idx] = fn(grid[idx])
         values = values.reshape(shape)
         grads = np.gradient(values, spacing)
-        table = np.stack([values, *grads], axis=-1).reshape(-1, 4)
+        table = np.stack([values, *grads], axis=-1).reshape(-1, 4).astype(np.float32)
         return cls(fn=fn, lo=lo, spacing=float(spacing), shape=shape, table=table)
 
     def __call__(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -235,20 +235,7 @@ def resample(path: np.ndarray, n: int) -> np.ndarray:
 
 def resample_batch(paths: np.ndarray) -> np.ndarray:
     """Resample each path of a (F, N, 3) batch evenly by arc length, keeping N."""
-    f, n, _ = paths.shape
-    s = arc_length(paths)
-    total = np.maximum(s[:, -1:], 1e-9)
-    u = s / total + 2.0 * np.arange(f)[:, None]          # one increasing key over the batch
-    target = np.linspace(0.0, 1.0, n)[None, :] + 2.0 * np.arange(f)[:, None]
-    j = np.clip(np.searchsorted(u.ravel(), target.ravel(), side="right") - 1, 0, None)
-    j = np.minimum(j.reshape(f, n) - n * np.arange(f)[:, None], n - 2)
-    j = np.clip(j, 0, n - 2)
-    u0 = np.take_along_axis(u, j, 1)
-    u1 = np.take_along_axis(u, j + 1, 1)
-    w = np.clip((target - u0) / np.maximum(u1 - u0, 1e-12), 0.0, 1.0)[..., None]
-    p0 = np.take_along_axis(paths, j[..., None], 1)
-    p1 = np.take_along_axis(paths, (j + 1)[..., None], 1)
-    return p0 + w * (p1 - p0)
+    return resample_count(paths, paths.shape[1])
 
 
 def polyline_at(path: np.ndarray, fractions) -> np.ndarray:
@@ -332,7 +319,6 @@ def wrap_paths(init: np.ndarray, obstacles: Sequence[Obstacle], iterations: int 
         _straighten_spans(p, touching)
         if it % 4 == 3:
             p = resample_batch(p)
-        _project(p, obstacles)
     for _ in range(final_projections):
         _project(p, obstacles)
     return p
@@ -342,21 +328,34 @@ def resample_count(paths: np.ndarray, n: int) -> np.ndarray:
     """Resample each path of a (F, N, 3) batch to ``n`` points evenly spaced by arc length."""
     f, m, _ = paths.shape
     s = arc_length(paths)
-    t = np.linspace(0.0, 1.0, n)
-    out = np.empty((f, n, 3))
-    for i in range(f):
-        u = s[i] / max(s[i, -1], 1e-9)
-        for k in range(3):
-            out[i, :, k] = np.interp(t, u, paths[i, :, k])
-    return out
+    u = s / np.maximum(s[:, -1:], 1e-9) + 2.0 * np.arange(f)[:, None]   # one increasing key
+    target = np.linspace(0.0, 1.0, n)[None, :] + 2.0 * np.arange(f)[:, None]
+    j = np.searchsorted(u.ravel(), target.ravel(), side="right").reshape(f, n) - 1 - m * np.arange(f)[:, None]
+    j = np.clip(j, 0, m - 2)
+    u0 = np.take_along_axis(u, j, 1)
+    u1 = np.take_along_axis(u, j + 1, 1)
+    w = np.clip((target - u0) / np.maximum(u1 - u0, 1e-12), 0.0, 1.0)[..., None]
+    p0 = np.take_along_axis(paths, j[..., None], 1)
+    p1 = np.take_along_axis(paths, (j + 1)[..., None], 1)
+    return p0 + w * (p1 - p0)
+
+
+_MARGIN_CACHE: dict = {}
 
 
 def resample_margin(margin: np.ndarray, n: int) -> np.ndarray:
-    """A (F, N) per-point margin table at ``n`` points, by linear interpolation along the path."""
+    """A (F, N) per-point margin table at ``n`` points, by linear interpolation along the
+    path (cached per table: margins are static)."""
+    key = (id(margin), n)
+    hit = _MARGIN_CACHE.get(key)
+    if hit is not None and hit[0] is margin:
+        return hit[1]
     f, m = margin.shape
     x = np.linspace(0.0, 1.0, m)
     t = np.linspace(0.0, 1.0, n)
-    return np.stack([np.interp(t, x, row) for row in margin])
+    out = np.stack([np.interp(t, x, row) for row in margin])
+    _MARGIN_CACHE[key] = (margin, out)
+    return out
 
 
 def wrap_multilevel(init: np.ndarray, obstacles: Sequence[Obstacle], levels=(7, 13),
@@ -433,18 +432,21 @@ def signed_volume(verts: np.ndarray, faces: np.ndarray) -> float:
     return float(np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum() / 6.0)
 
 
-def sheet_normals(grid: np.ndarray, outward: np.ndarray) -> np.ndarray:
-    """Unit normals of a (rows, cols, 3) surface grid, each oriented to agree with the
-    matching vector of ``outward`` (rows, cols, 3), then blended with it half and half so
-    they leave the bone even where the sheet is folded."""
+def sheet_normals(grid: np.ndarray, outward: np.ndarray, smoothing: int = 4) -> np.ndarray:
+    """Unit normals of a (rows, cols, 3) surface grid, smoothed over the grid and turned as a
+    whole to the side of ``outward`` (rows, cols, 3; e.g. SDF gradients away from bone)."""
     du = np.gradient(grid, axis=0)
     ds = np.gradient(grid, axis=1)
     n = np.cross(ds, du)
     n /= np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-9)
-    sign = np.sign(np.sum(n * outward, axis=-1, keepdims=True))
-    sign[sign == 0] = 1.0
-    n = 0.5 * n * sign + 0.5 * outward
-    return n / np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-9)
+    if np.sum(n * outward) < 0:
+        n = -n
+    for _ in range(smoothing):
+        m = n.copy()
+        m[1:-1] += 0.5 * (n[:-2] + n[2:])
+        m[:, 1:-1] += 0.5 * (n[:, :-2] + n[:, 2:])
+        n = m / np.maximum(np.linalg.norm(m, axis=-1, keepdims=True), 1e-9)
+    return n
 
 
 def upsample_rows(fibres: np.ndarray, factor: int) -> np.ndarray:
@@ -465,20 +467,18 @@ def upsample_rows(fibres: np.ndarray, factor: int) -> np.ndarray:
     return np.stack(rows)
 
 
-def loft_sheet(fibres: np.ndarray, thickness: np.ndarray, lookups: Sequence, rows_factor: int = 2,
-               clearance: float = 0.8) -> tuple[trimesh.Trimesh, np.ndarray, np.ndarray]:
-    """Loft a watertight thick sheet over a fan of fibres.
+def sheet_grids(fibres: np.ndarray, thickness: np.ndarray, lookups: Sequence, rows_factor: int = 2,
+                clearance: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+    """Deep and superficial vertex grids (rows, N, 3) of a thick sheet over a fan of fibres.
 
-    ``fibres`` (F, N, 3) form the deep face; the superficial face lies ``thickness`` (N,) or
-    (rows, N) mm further out along the sheet normal, oriented away from the nearest bone.
-    Every vertex is finally pushed at least ``clearance`` mm out of each bone lookup.
-    Returns the mesh and its deep and superficial vertex grids (rows, N, 3).
+    ``fibres`` (F, N, 3) form the deep face (rows between fibres by Catmull-Rom); the
+    superficial face lies ``thickness`` (N,) or (rows, N) mm further out along the sheet
+    normal, oriented away from the nearest bone, smoothed once and kept at least
+    ``clearance`` mm out of each bone lookup.
     """
     deep = upsample_rows(fibres, rows_factor)
     rows, cols, _ = deep.shape
-    flat = deep.reshape(-1, 3)
-    for lk in lookups:
-        flat = push_out(lk, flat, clearance)
+    flat = push_out_all(lookups, deep.reshape(-1, 3), clearance)
     best_d = np.full(len(flat), np.inf)
     outward = np.zeros_like(flat)
     for lk in lookups:
@@ -490,9 +490,19 @@ def loft_sheet(fibres: np.ndarray, thickness: np.ndarray, lookups: Sequence, row
     normals = sheet_normals(deep, outward.reshape(rows, cols, 3))
     thick = np.asarray(thickness, dtype=float)
     thick = np.broadcast_to(thick, (rows, cols)) if thick.ndim == 1 else thick
-    sup = push_out_all(lookups, (deep + normals * thick[..., None]).reshape(-1, 3), clearance)
-    deep = push_out_all(lookups, deep.reshape(-1, 3), clearance).reshape(rows, cols, 3)
-    sup = sup.reshape(rows, cols, 3)
+    sup = deep + normals * thick[..., None]
+    smooth = sup.copy()
+    smooth[1:-1, 1:-1] = 0.5 * sup[1:-1, 1:-1] + 0.125 * (sup[:-2, 1:-1] + sup[2:, 1:-1] + sup[1:-1, :-2]
+                                                         + sup[1:-1, 2:])
+    sup = push_out_all(lookups, smooth.reshape(-1, 3), clearance).reshape(rows, cols, 3)
+    return deep, sup
+
+
+def loft_sheet(fibres: np.ndarray, thickness: np.ndarray, lookups: Sequence, rows_factor: int = 2,
+               clearance: float = 0.8) -> tuple[trimesh.Trimesh, np.ndarray, np.ndarray]:
+    """A watertight thick sheet lofted over a fan of fibres (:func:`sheet_grids`); returns
+    the mesh and its deep and superficial vertex grids."""
+    deep, sup = sheet_grids(fibres, thickness, lookups, rows_factor, clearance)
     return closed_sheet(deep, sup), deep, sup
 
 

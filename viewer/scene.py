@@ -303,9 +303,27 @@ def build_plotter(model, off_screen: bool = True, window_size=(800, 600), camera
         add_structure(plotter, name, meshes[name])
     for lm_id, xyz in model.landmarks().items():
         add_structure(plotter, marker_name(lm_id), marker_mesh(xyz))
-    bounds = plotter.renderer.ComputeVisiblePropBounds()
-    apply_camera(plotter, frame_camera(bounds, camera, aspect=window_size[0] / window_size[1]))
+    apply_camera(plotter, frame_camera(focus_bounds(plotter), camera, aspect=window_size[0] / window_size[1]))
     return plotter
+
+
+#: Actors left out when framing a view: the femoral shafts would make the hip small.
+UNFRAMED = ("femur_right", "femur_left")
+
+
+def focus_bounds(plotter: pv.Plotter) -> tuple[float, ...]:
+    """Bounds (xmin, xmax, ...) of the region views are framed on: the pelvis, the muscles,
+    nerve, artery and landmark markers (the trochanters included), not the femoral shafts."""
+    boxes = []
+    for name in actor_names(plotter):
+        actor = plotter.actors[name]
+        if name in UNFRAMED or not actor.GetVisibility():
+            continue
+        boxes.append(actor.GetBounds())
+    if not boxes:
+        return tuple(plotter.renderer.ComputeVisiblePropBounds())
+    b = np.asarray(boxes, dtype=float)
+    return tuple(float(v) for pair in zip(b[:, 0::2].min(axis=0), b[:, 1::2].max(axis=0)) for v in pair)
 
 
 def actor_names(plotter: pv.Plotter) -> list[str]:

@@ -185,11 +185,13 @@ class SceneView(pn.custom.JSComponent):
             visibility[name] = bool(actor.GetVisibility())
             rec = {"name": name, **_pack_points_q16(packer, pts), **_pack_triangles(packer, tris)}
             actors.append(rec)
-        self._bounds = tuple(plotter.renderer.ComputeVisiblePropBounds())
+        self._bounds = _scene.focus_bounds(plotter)
         data = packer.compressed()
         return {
             "scene_data": data,
-            "scene_meta": {"actors": actors, "raw_bytes": packer.size, "bytes": len(data)},
+            "scene_meta": {
+                "actors": actors, "raw_bytes": packer.size, "bytes": len(data), "focus": list(self._bounds),
+            },
             "colors": colors,
             "opacity": opacity,
             "visibility": visibility,
@@ -304,7 +306,8 @@ class SceneView(pn.custom.JSComponent):
     def set_camera_preset(self, name: str) -> None:
         """Move the camera to a preset (lateral, anterior, posterior, superior, reset)."""
         cam = self.camera_for_preset(name)
-        cam["preset"] = name
+        cam["preset"] = name  # the page fits the view to "focus" for its own width and height
+        cam["focus"] = list(self._bounds)
         self.camera = cam
 
     def screenshot(self, filename: str = "hip.png") -> None:

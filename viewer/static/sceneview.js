@@ -432,10 +432,16 @@ export function render({ model, el }) {
     model.camera = cam;
   }
 
+  function fitCamera(bounds) {
+    // Keep the direction and view-up, move along the view axis to frame ``bounds``.
+    if (bounds && bounds.length === 6) state.renderer.resetCamera(bounds);
+    else state.renderer.resetCamera();
+  }
+
   function applyCamera(fit) {
     const c = model.camera || {};
     if (!c.position || !c.focal_point) {
-      if (fit) state.renderer.resetCamera();
+      if (fit) fitCamera((model.scene_meta || {}).focus);
       return;
     }
     if (JSON.stringify(c) === state.lastCamera) return;
@@ -445,7 +451,7 @@ export function render({ model, el }) {
     cam.setFocalPoint(...c.focal_point);
     if (c.view_up) cam.setViewUp(...c.view_up);
     if (c.view_angle) cam.setViewAngle(c.view_angle);
-    if (fit || c.preset) state.renderer.resetCamera();
+    if (fit || c.preset) fitCamera(c.focus || (model.scene_meta || {}).focus);
     state.renderer.resetCameraClippingRange();
     state.applyingCamera = false;
     if (fit || c.preset) {
@@ -548,6 +554,7 @@ export function render({ model, el }) {
   function onDown(ev) {
     if (ev.isPrimary === false) { press = null; return; }
     press = { x: ev.clientX, y: ev.clientY, moved: 0 };
+    state.pointerDowns = (state.pointerDowns || 0) + 1;
   }
   function onMove(ev) {
     if (press) press.moved = Math.max(press.moved, Math.hypot(ev.clientX - press.x, ev.clientY - press.y));

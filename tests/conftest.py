@@ -133,12 +133,13 @@ def scene_box(page) -> dict | None:
     return best
 
 
-def scene_png(page) -> bytes:
-    """PNG of the 3D view as it is on screen (the page region under the largest canvas).
+def scene_png(page, box: dict | None = None) -> bytes:
+    """PNG of the 3D view as it is on screen (the page region under the largest canvas, or
+    under ``box``).
 
     The region is captured rather than the element, since the view may replace its canvas.
     """
-    box = scene_box(page)
+    box = box or scene_box(page)
     if box is None:
         raise AssertionError("the page shows no canvas (no 3D view)")
     clip = {"x": box["x"], "y": box["y"], "width": max(box["width"], 1), "height": max(box["height"], 1)}
@@ -172,7 +173,7 @@ def wait_for_scene(page, timeout: float = SCENE_TIMEOUT_S, min_fraction: float =
         if box is not None and loading_over(page, box):
             last = "the 3D view was still loading"
         elif box is not None:
-            png = scene_png(page)
+            png = scene_png(page, box)
             fraction = canvas_nonblank_fraction(png)
             if fraction >= min_fraction:
                 return png

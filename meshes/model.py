@@ -400,7 +400,7 @@ def blended_start(paths: np.ndarray, r_delta: np.ndarray) -> np.ndarray:
 
 
 def solve_paths(anat: Anatomy, r_joint: np.ndarray, start: np.ndarray | None = None,
-                r_start: np.ndarray | None = None, iterations=(16, 10, 8)) -> np.ndarray:
+                r_start: np.ndarray | None = None, iterations=(14, 8, 6)) -> np.ndarray:
     """Wrapped fibre paths (F, N, 3), pelvis frame, for the femur turned by ``r_joint``."""
     if start is None:
         start, r_start = anat.neutral, np.eye(3)

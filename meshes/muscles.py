@@ -301,7 +301,7 @@ def _straighten_spans(p: np.ndarray, touching: np.ndarray) -> None:
 
 
 def wrap_paths(init: np.ndarray, obstacles: Sequence[Obstacle], iterations: int = 40,
-               relax: float = 0.6, final_projections: int = 3) -> np.ndarray:
+               relax: float = 0.6, final_projections: int = 2) -> np.ndarray:
     """Wrap a batch of fibre polylines (F, N, 3) with fixed ends over implicit obstacles.
 
     Each iteration pulls every interior point toward the midpoint of its neighbours (the

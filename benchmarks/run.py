@@ -10,6 +10,7 @@ Each benchmark module defines ``rows() -> list[dict]``; every row has the keys
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import platform
@@ -98,10 +99,13 @@ def collect(modules: list[str]) -> tuple[list[dict], list[str]]:
     failures: list[str] = []
     for name in modules:
         try:
-            module = importlib.import_module(name)
-            if not callable(getattr(module, "rows", None)):
-                continue
-            for row in module.rows():
+            # What a benchmark prints goes to stderr, so stdout holds only the table.
+            with contextlib.redirect_stdout(sys.stderr):
+                module = importlib.import_module(name)
+                if not callable(getattr(module, "rows", None)):
+                    continue
+                module_rows = list(module.rows())
+            for row in module_rows:
                 missing = [c for c in COLUMNS if c not in row]
                 if missing:
                     raise ValueError(f"row {row!r} lacks {', '.join(missing)}")

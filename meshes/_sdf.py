@@ -258,7 +258,7 @@ class CoonsSheet:
             v = np.clip(v + np.clip(dv, -0.08, 0.08), 0.0, 1.0)
         return u, v
 
-    CUT = 12.0   # exact within this distance; beyond it a lower bound (never changes the surface)
+    CUT = 16.0   # exact within this distance; beyond it a lower bound (never changes the surface)
 
     def __call__(self, p: np.ndarray) -> np.ndarray:
         p = np.atleast_2d(p)

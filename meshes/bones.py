@@ -214,7 +214,7 @@ def hip_bone_right_sdf(points) -> np.ndarray:
     n = ACETAB_AXIS
     outer = S.ellipsoid(p, [-3.0, 3.0, -7.0], [36.0, 35.0, 33.0])
     inner = np.linalg.norm(p, axis=1) - (HEAD_RADIUS + 1.0)
-    cup = S.smax(outer, S.plane(p, n * 3.0, n), 3.0)
+    cup = S.smax(outer, S.plane(p, n * 3.0, n), 6.0)
     d = S.smin(d, cup, 8.0)
     # pelvic brim, pubic rami, ischium
     d = S.smin(d, S.tube(p, _BRIM, [9.0, 8.0, 7.0, 7.0, 7.0, 8.0, 9.0]), 8.0)
@@ -241,18 +241,18 @@ def _mirror(p: np.ndarray) -> np.ndarray:
     return mirror_about(p, Z_MID)
 
 
-_SAC_CURVE = np.array([[-68.0, 78.0], [-79.0, 56.0], [-89.0, 30.0], [-95.0, 8.0],
-                       [-95.0, -8.0], [-90.0, -22.0]])
+_SAC_CURVE = np.array([[-68.0, 78.0], [-79.0, 56.0], [-89.0, 30.0], [-94.0, 8.0],
+                       [-92.0, -8.0], [-86.0, -20.0]])
 
 
 _SAC_S = [0.0, 0.15, 0.35, 0.6, 0.85, 1.0]
-_SAC_HALF_WIDTH = [38.0, 46.0, 38.0, 24.0, 14.0, 8.0]
+_SAC_HALF_WIDTH = [38.0, 46.0, 39.0, 27.0, 17.0, 10.0]
 
 
 def _sacrum_half_thickness(u, v):
     """Half thickness (mm) of the sacral plate: deep S1 body, thin apex, thinner at the sides."""
-    t = np.interp(v, [0, 0.12, 0.3, 0.5, 0.75, 1.0], [17.0, 16.0, 13.5, 11.0, 8.5, 6.5])
-    return t * (1.0 - 0.45 * (2 * u - 1) ** 2)
+    t = np.interp(v, [0, 0.12, 0.3, 0.5, 0.75, 1.0], [19.0, 17.5, 14.5, 12.0, 10.0, 8.0])
+    return t * (1.0 - 0.3 * (2 * u - 1) ** 2)
 
 
 @lru_cache(maxsize=None)
@@ -277,8 +277,8 @@ def sacrum_sdf(points) -> np.ndarray:
     # median sacral crest and the coccyx
     d = S.smin(d, S.tube(p, [[-84.0, 74.0, Z_MID], [-98.0, 40.0, Z_MID], [-103.0, 8.0, Z_MID]],
                          [3.5, 3.5, 2.5]), 7.0)
-    d = S.smin(d, S.tube(p, [[-90.0, -22.0, Z_MID], [-86.0, -32.0, Z_MID], [-80.0, -38.0, Z_MID]],
-                         [5.0, 4.0, 3.0]), 4.0)
+    d = S.smin(d, S.tube(p, [[-86.0, -20.0, Z_MID], [-80.0, -30.0, Z_MID], [-72.0, -34.0, Z_MID]],
+                         [6.0, 4.5, 3.5]), 5.0)
     # anterior sacral foramina: shallow pits in the pelvic surface, four pairs
     c2 = S.resample(S.spline(_SAC_CURVE, 300), 101)
     for sv in (0.2, 0.37, 0.53, 0.68):

@@ -43,8 +43,12 @@ def card_title(page):
 
 
 def open_view(page, base_url: str, query: str = "") -> bytes:
+    """Open the viewer and wait until its 3D view is drawn and takes the mouse (the loading
+    indicator gone)."""
     page.goto(base_url.rstrip("/") + "/" + query, wait_until="load")
-    return wait_for_scene(page)
+    png = wait_for_scene(page)
+    expect(page.locator(".pn-loading")).to_have_count(0, timeout=30_000)
+    return png
 
 
 def changed_fraction(png_a: bytes, png_b: bytes, tolerance: int = 24) -> float:
@@ -276,8 +280,7 @@ def test_a_turned_camera_is_in_the_link_and_reopens_identically(page, viewer_url
     context = browser.new_context(viewport={"width": 1280, "height": 800}, device_scale_factor=1)
     try:
         other = context.new_page()
-        other.goto(link, wait_until="load")
-        wait_for_scene(other)
+        open_view(other, link.split("?")[0], "?" + link.split("?")[1])
         other.wait_for_timeout(800)
         there = scene_png(other)
         save_shot(other, "camera-turned-reopened")

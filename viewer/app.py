@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -187,12 +188,26 @@ def known_ids(pack) -> tuple[str, ...]:
     return tuple(LANDMARK_IDS) + tuple(extra)
 
 
-@functools.lru_cache(maxsize=1)
+_PLOTTER_LOCK = threading.Lock()
+_PLOTTER = []
+
+
 def shared_plotter():
     """The scene at the neutral posture, built once per process and shared read-only."""
-    from viewer.scene import build_plotter
+    with _PLOTTER_LOCK:
+        if not _PLOTTER:
+            from viewer.scene import build_plotter
 
-    return build_plotter(_model_class()())
+            _PLOTTER.append(build_plotter(_model_class()()))
+        return _PLOTTER[0]
+
+
+def warm_up() -> threading.Thread:
+    """Start building the shared scene in the background (call when a server starts, so the
+    first reader does not wait for the bone geometry)."""
+    thread = threading.Thread(target=shared_plotter, name="hip-viewer-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 # ---------------------------------------------------------------------------------------
@@ -274,16 +289,16 @@ class HipViewerApp:
             for label, sid in opts.items():
                 options[label if group != "Topics" else f"Topic: {label}"] = sid
         self.structures = pn.widgets.Select(
-            name="Structures", options=options, value=NOTHING, size=12, sizing_mode="stretch_width",
+            label="Structures", options=options, value=NOTHING, size=12, sizing_mode="stretch_width",
             description="Tab here, then use the arrow keys; the card follows the choice.",
             css_classes=["structure-list"],
         )
         self.level = pn.widgets.RadioButtonGroup(
-            name="Reading level",
+            label="Reading level",
             options={cards.LEVEL_LABELS[lv]: lv for lv in LEVELS},
             value=state.level,
-            button_type="primary",
-            button_style="outline",
+            color="primary",
+            variant="outline",
             sizing_mode="stretch_width",
         )
         self.sliders = {}
@@ -292,29 +307,29 @@ class HipViewerApp:
         for name in ("flexion", "adduction", "rotation"):
             lo, hi = POSTURE_RANGES[name]
             self.sliders[name] = pn.widgets.FloatSlider(
-                name=labels[name], start=lo, end=hi, step=1, value=0.0, sizing_mode="stretch_width",
+                label=labels[name], start=lo, end=hi, step=1, value=0.0, sizing_mode="stretch_width",
                 format="0", css_classes=[f"posture-{name}"],
             )
-        self.neutral = pn.widgets.Button(name="Neutral posture", button_type="light")
+        self.neutral = pn.widgets.Button(label="Neutral posture", color="light")
         self.camera_buttons = {
-            name: pn.widgets.Button(name=name.capitalize(), button_type="default", css_classes=[f"cam-{name}"])
+            name: pn.widgets.Button(label=name.capitalize(), color="default", css_classes=[f"cam-{name}"])
             for name in CAMERA_PRESETS
         }
         self.layer_toggles = {
-            layer: pn.widgets.Checkbox(name=LAYER_LABELS[layer], value=True, css_classes=[f"layer-{layer}"])
+            layer: pn.widgets.Checkbox(label=LAYER_LABELS[layer], value=True, width=170, css_classes=[f"layer-{layer}"])
             for layer in LAYERS
         }
         self.layer_opacity = {
             layer: pn.widgets.FloatSlider(
-                name="", start=0.0, end=1.0, step=0.05, value=1.0, width=110, show_value=False,
+                label="Opacity", start=0.0, end=1.0, step=0.05, value=1.0, width=100, show_value=False,
                 css_classes=[f"opacity-{layer}"],
             )
             for layer in LAYERS
         }
-        self.colour_by_group = pn.widgets.Checkbox(name="Colour gluteus medius by fibre group", value=True)
-        self.isolate = pn.widgets.Checkbox(name="Isolate the selection", value=False)
-        self.share = pn.widgets.TextInput(name="Link to this view", value="", sizing_mode="stretch_width")
-        self.screenshot = pn.widgets.Button(name="Save PNG of the view", button_type="success")
+        self.colour_by_group = pn.widgets.Checkbox(label="Colour gluteus medius by fibre group", value=True)
+        self.isolate = pn.widgets.Checkbox(label="Isolate the selection", value=False)
+        self.share = pn.widgets.TextInput(label="Link to this view", value="", sizing_mode="stretch_width")
+        self.screenshot = pn.widgets.Button(label="Save PNG of the view", color="success")
         self.notice = pn.pane.Alert("", alert_type="warning", visible=False, sizing_mode="stretch_width",
                                     css_classes=["notice"])
         self.card = CardView(sizing_mode="stretch_width", css_classes=["card-pane"])
@@ -340,8 +355,7 @@ class HipViewerApp:
             sizing_mode="stretch_width", stylesheets=[APP_CSS],
         )
         layer_rows = [
-            pn.Row(self.layer_toggles[layer], pn.Spacer(), self.layer_opacity[layer], sizing_mode="stretch_width",
-                   margin=0)
+            pn.Row(self.layer_toggles[layer], self.layer_opacity[layer], margin=0)
             for layer in LAYERS
         ]
         sidebar = pn.Column(
@@ -535,7 +549,7 @@ class HipViewerApp:
 
     def _mark_preset(self, name: str | None):
         for preset, button in self.camera_buttons.items():
-            button.button_type = "primary" if preset == name else "default"
+            button.color = "primary" if preset == name else "default"
 
     def _on_camera_button(self, name, event=None):
         self._mark_preset(name)

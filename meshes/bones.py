@@ -371,7 +371,7 @@ def _shaft_centre(y):
     return np.stack([4.0 * np.sin(np.pi * t), y, np.zeros_like(y)], axis=-1)
 
 
-_GT_TIP = np.array([-29.0, -6.0, 50.0])     # centre of the posterosuperior tip
+_GT_TIP = np.array([-31.0, -6.0, 50.0])     # centre of the posterosuperior tip
 # greater trochanter facet planes, world (femur) frame: (point, outward normal)
 _GT_PLANES = {
     "lateral": ([-4.0, -22.0, 63.0], [0.10, 0.12, 1.0]),
@@ -384,9 +384,9 @@ _GT_PLANES = {
 def _gt_sdf(p):
     """Greater trochanter: a rounded body with a posterosuperior tip, flattened by the four
     facet planes of Pfirrmann et al. 2001."""
-    body = S.ellipsoid(p, [-9.0, -26.0, 48.0], [20.0, 24.0, 15.5])
+    body = S.ellipsoid(p, [-13.0, -25.0, 48.0], [22.0, 24.0, 15.5])
     tip = S.ellipsoid(p, _GT_TIP, [12.0, 10.0, 11.0])
-    d = S.smin(body, tip, 8.0)
+    d = S.smin(body, tip, 12.0)
     for pt, nn in _GT_PLANES.values():
         d = S.smax(d, S.plane(p, pt, nn), 5.0)
     return d
@@ -436,9 +436,9 @@ def femur_sdf(points) -> np.ndarray:
     d = S.smin(d, S.round_cone(p, [-8.0, -34.0, 47.0], gt_fair, 13.0, 14.0), 10.0)
     lt_base = _to_local(np.array([[-6.0, -52.0, 34.0]]))[0]
     lt_tip = _to_local(np.array([[-22.0, -58.0, 16.0]]))[0]
-    d = S.smin(d, S.round_cone(q, lt_base, lt_tip, 10.0, 6.0), 5.0)
+    d = S.smin(d, S.round_cone(q, lt_base, lt_tip, 12.0, 7.0), 8.0)
     crest_pts = _to_local(np.array([[-28.0, -14.0, 48.0], [-24.0, -36.0, 34.0], [-20.0, -56.0, 20.0]]))
-    d = S.smin(d, S.tube(q, crest_pts, [6.0, 5.0, 5.0]), 5.0)
+    d = S.smin(d, S.tube(q, crest_pts, [7.0, 6.0, 6.0]), 8.0)
     # distal femur: metaphysis and condyles (world frame: knee centre at (0, -LENGTH, 0))
     kc = np.array([0.0, -LENGTH, 0.0])
     distal = _distal_femur(p - np.array([0.0, -LENGTH, 0.0]))

@@ -81,17 +81,17 @@ CURVE_DEBOUNCE_MS = 700
 
 CSS = """
 :host { font-size: 15px; }
-.mech h3 { font-size: 17px; margin: 4px 0 6px 0; color: #2b2b2b; }
-.mech p { margin: 4px 0; line-height: 1.35; }
-.mech table { border-collapse: collapse; width: 100%; font-size: 15px; }
-.mech th, .mech td { text-align: left; padding: 3px 6px; border-bottom: 1px solid #e2ddd2; }
-.mech td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.mech .pos { color: #0b6b3a; font-weight: 600; }
-.mech .neg { color: #a33a00; font-weight: 600; }
-.mech .muted { color: #666; }
-.mech .big { font-size: 18px; font-weight: 700; }
-.mech .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 5px; }
-.mech ul { margin: 4px 0 4px 18px; padding: 0; }
+h3 { font-size: 17px; margin: 4px 0 6px 0; color: #2b2b2b; }
+p { margin: 4px 0; line-height: 1.35; }
+table { border-collapse: collapse; width: 100%; font-size: 15px; }
+th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid #e2ddd2; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.pos { color: #0b6b3a; font-weight: 600; }
+.neg { color: #a33a00; font-weight: 600; }
+.muted { color: #666; }
+.big { font-size: 18px; font-weight: 700; }
+.swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 5px; }
+ul { margin: 4px 0 4px 18px; padding: 0; }
 """
 
 

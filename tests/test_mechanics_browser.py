@@ -1,0 +1,164 @@
+"""The mechanics panel in a real Panel server and real Chromium, beside the 3D view.
+
+A small page serves the real hip model's SceneView and the mechanics panel; the view follows
+the model (``follow_model``) as the app's does.  The tests move the panel's controls with the
+mouse, as a teacher would, and compare the 3D view's pixels before and after.  Screenshots
+land in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import numpy as np
+import pytest
+
+from tests.conftest import decode_png, save_shot, scene_png, wait_for_scene
+
+VIEWPORT = {"width": 1200, "height": 760}
+SYNC_TIMEOUT_S = 60.0
+#: Share of the 3D view's pixels that must change for a movement to count as seen.
+MIN_CHANGED = 0.003
+
+
+def wait_until(predicate, timeout=SYNC_TIMEOUT_S, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def changed_fraction(png_a: bytes, png_b: bytes, tolerance: int = 24) -> float:
+    a = decode_png(png_a).astype(np.int64)
+    b = decode_png(png_b).astype(np.int64)
+    h, w = min(a.shape[0], b.shape[0]), min(a.shape[1], b.shape[1])
+    return float((np.abs(a[:h, :w] - b[:h, :w]).max(axis=2) > tolerance).mean())
+
+
+class MechanicsServer:
+    """A Panel server (thread of this process): per session a HipModel, its SceneView kept at
+    the model's posture, and the mechanics panel."""
+
+    def __init__(self):
+        import panel as pn
+
+        from meshes.model import HipModel
+        from viewer import scene
+        from viewer.mechanics_panel import follow_model, mechanics_panel
+        from viewer.sceneview import SceneView
+
+        self.plotter = scene.build_plotter(HipModel())
+        self.sessions: list[dict] = []
+        self.port = free_port()
+
+        def page():
+            model = HipModel()
+            view = SceneView(self.plotter, min_height=560)
+            follow_model(model, view)
+            panel = mechanics_panel(model, view)
+            self.sessions.append({"model": model, "view": view, "panel": panel})
+            side = pn.Column(panel, width=470, scroll=True, sizing_mode="stretch_height")
+            return pn.Row(side, view, sizing_mode="stretch_both", min_height=700, margin=0)
+
+        self.server = pn.serve({"mechanics": page}, port=self.port, address="127.0.0.1", show=False,
+                               threaded=True, websocket_origin=[f"127.0.0.1:{self.port}"], start=True)
+        self.url = f"http://127.0.0.1:{self.port}/mechanics"
+        wait_until(lambda: _listening(self.port), timeout=30, what="the server to listen")
+
+    def stop(self):
+        self.server.stop()
+        self.plotter.close()
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def mechanics_server():
+    server = MechanicsServer()
+    yield server
+    server.stop()
+
+
+def open_page(page, server) -> dict:
+    """Load the page; returns the session (model, view, panel) once the scene is drawn from
+    behind and the panel has computed its curves."""
+    before = len(server.sessions)
+    page.set_viewport_size(VIEWPORT)
+    page.goto(server.url, wait_until="load")
+    session = wait_until(lambda: server.sessions[before] if len(server.sessions) > before else None,
+                         what="a session")
+    view, panel = session["view"], session["panel"]
+    wait_until(lambda: view.ready, what="the view to report ready")
+    wait_until(lambda: panel.arm_src.data["flexion"], what="the curves")
+    view.set_camera_preset("posterior")
+    wait_until(lambda: "preset" not in view.camera, what="the posterior camera")
+    wait_for_scene(page)
+    page.wait_for_timeout(400)
+    return session
+
+
+def drag_slider_to_start(page, css_class: str):
+    """Drag a slider's handle to the left end of its track with the mouse."""
+    handle = page.locator(f".{css_class} .noUi-handle").first
+    track = page.locator(f".{css_class} .noUi-base").first
+    handle.scroll_into_view_if_needed()
+    hb, tb = handle.bounding_box(), track.bounding_box()
+    page.mouse.move(hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(tb["x"] + tb["width"] * 0.3, hb["y"] + hb["height"] / 2, steps=6)
+    page.mouse.move(tb["x"] - 10, hb["y"] + hb["height"] / 2, steps=6)
+    page.mouse.up()
+
+
+def test_weak_abductors_tilt_the_pelvis_in_the_view(page, mechanics_server):
+    session = open_page(page, mechanics_server)
+    model = session["model"]
+    level = scene_png(page)
+    save_shot(page, "mechanics-stance-level")
+
+    drag_slider_to_start(page, "stance-strength")
+    wait_until(lambda: model.pelvic_drop > 5.0, what="the pelvis to drop")
+    page.wait_for_timeout(800)
+    dropped = scene_png(page)
+    save_shot(page, "mechanics-stance-weak-abductors")
+
+    assert session["panel"].strength.value < 20
+    assert "drops" in session["panel"].stance_pane.object
+    assert changed_fraction(level, dropped) > MIN_CHANGED
+
+
+def test_play_moves_the_femur_through_the_action(page, mechanics_server):
+    session = open_page(page, mechanics_server)
+    model, view = session["model"], session["view"]
+    view.set_camera_preset("lateral")
+    wait_until(lambda: "preset" not in view.camera, what="the lateral camera")
+    page.wait_for_timeout(400)
+    start = scene_png(page)
+    femur_start = np.array(view.transforms.get("femur_right", np.eye(4).ravel().tolist()))
+
+    page.locator(".mech-play button").first.click()
+    wait_until(lambda: abs(model.adduction) > 15.0, what="the femur to abduct")
+    page.locator(".mech-play button").first.click()  # pause
+    wait_until(lambda: not session["panel"].play.value, what="the pause")
+    page.wait_for_timeout(800)
+    moved = scene_png(page)
+    save_shot(page, "mechanics-animation-abduction")
+
+    assert not np.allclose(np.array(view.transforms["femur_right"]), femur_start)
+    assert changed_fraction(start, moved) > MIN_CHANGED

@@ -224,7 +224,7 @@ def hip_bone_right_sdf(points) -> np.ndarray:
     # posterior column of the acetabulum behind the socket
     d = S.smin(d, S.tube(p, [[-58.0, 24.0, -22.0], [-52.0, 6.0, -26.0], [-42.0, -12.0, -30.0]],
                          [9.0, 8.5, 8.0]), 8.0)
-    d = S.smin(d, S.ellipsoid(p, [-36.0, 4.0, -22.0], [16.0, 24.0, 13.0]), 8.0)
+    d = S.smin(d, S.ellipsoid(p, [-35.0, -4.0, -22.0], [16.0, 30.0, 13.0]), 8.0)
     # body of the ilium above the acetabulum
     d = S.smin(d, S.ellipsoid(p, [-6.0, 30.0, -10.0], [34.0, 20.0, 22.0]), 10.0)
     # body of the ilium between the plate and the arcuate line (quadrilateral surface)
@@ -241,8 +241,8 @@ def hip_bone_right_sdf(points) -> np.ndarray:
     d = S.smin(d, S.tube(p, _SUP_PUBIC, [11.0, 8.5, 8.5, 9.0]), 6.0)
     d = S.smin(d, S.ellipsoid(p, [42.0, -30.0, -70.0], [10.0, 18.0, 9.0]), 5.0)   # pubic body
     d = S.smin(d, S.sphere(p, [50.0, -16.0, -62.0], 5.0), 3.0)                   # pubic tubercle
-    d = S.smin(d, S.tube(p, _ISCHIUM, [13.0, 11.0, 12.5, 10.0]), 8.0)
-    d = S.smin(d, S.ellipsoid(p, [-39.0, -42.0, -24.0], [9.0, 18.0, 9.0]), 8.0)   # tuberosity
+    d = S.smin(d, S.tube(p, _ISCHIUM, [13.0, 12.5, 12.0, 10.0]), 10.0)
+    d = S.smin(d, S.ellipsoid(p, [-38.0, -42.0, -24.0], [8.5, 18.0, 9.0]), 10.0)  # tuberosity
     d = S.smin(d, S.tube(p, _ISCHIO_PUBIC, [9.5, 7.0, 6.0, 7.0, 8.0]), 5.0)
     d = S.smin(d, S.round_cone(p, [-34.0, -12.0, -26.0], [-46.0, -16.0, -40.0], 8.0, 3.0), 4.0)  # spine
     # hollow the socket and cut the acetabular notch

@@ -176,10 +176,10 @@ def test_sdf_is_close_to_metric(meshes, fn, name):
     closely near the surface, within the smooth-union blends a little farther out."""
     m = meshes[name]
     rng = np.random.default_rng(2)
-    surface, _ = __import__("trimesh").sample.sample_surface(m, 150000, seed=2)
+    surface, _ = __import__("trimesh").sample.sample_surface(m, 80000, seed=2)
     tree = cKDTree(surface)
     lo, hi = m.bounds
-    pts = rng.uniform(lo - 15.0, hi + 15.0, size=(30000, 3))
+    pts = rng.uniform(lo - 15.0, hi + 15.0, size=(15000, 3))
     dist, _ = tree.query(pts)
     pts, dist = pts[dist < 15.0], dist[dist < 15.0]
     d = fn(pts)

@@ -271,7 +271,16 @@ class HipViewerApp:
         shared geometry, which takes a while: the page shows a loading indicator meanwhile)."""
         from viewer.sceneview import SceneView
 
-        self.view = SceneView(shared_plotter(), sizing_mode="stretch_both", min_height=420, loading=True)
+        try:
+            plotter = shared_plotter()
+        except Exception:
+            log.exception("the 3D scene could not be built")
+            self.view_holder.objects = [pn.pane.HTML(
+                "<p class='scene-wait' role='alert'>The 3D model could not be built on this server. "
+                "The structure list and the cards still work.</p>", stylesheets=[APP_CSS])]
+            self.view_holder.loading = False
+            return
+        self.view = SceneView(plotter, sizing_mode="stretch_both", min_height=420, loading=True)
         self._base_colours = dict(self.view.colors)
         self.scene_ready = True
         self.view.param.watch(self._on_pick, "picked")
@@ -619,7 +628,9 @@ class HipViewerApp:
     def _render_notice(self):
         if self.notices:
             items = "".join(f"<li>{cards.esc(n)}</li>" for n in self.notices)
-            self.notice.object = f"<strong>Some of the link was ignored.</strong><ul>{items}</ul>"
+            link_only = not any(n.startswith("Content pack problem") for n in self.notices)
+            heading = "Some of the link was ignored." if link_only else "Some things could not be shown as asked."
+            self.notice.object = f"<strong>{heading}</strong><ul>{items}</ul>"
             self.notice.visible = True
         else:
             self.notice.visible = False
@@ -660,8 +671,32 @@ def create_app(content_dirs=()):
     served = pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
     viewer = HipViewerApp(content_dirs, query=_session_query(), defer_scene=served)
     if served:
-        pn.state.onload(viewer.build_scene)
+        pn.state.onload(functools.partial(_build_in_background, viewer, pn.state.curdoc))
     return viewer.__panel__()
+
+
+def _build_in_background(viewer: HipViewerApp, doc) -> None:
+    """Build the shared scene off the server's event loop (the first reader of a process
+    waits for the bone geometry; other readers' pages keep loading meanwhile), then finish
+    this session's view on the loop."""
+    from panel.io.state import set_curdoc
+
+    def finish():
+        with set_curdoc(doc):
+            viewer.build_scene()
+
+    def work():
+        try:
+            shared_plotter()
+        except Exception:  # reported on the page by build_scene
+            log.exception("the 3D scene could not be built")
+        finally:
+            doc.add_next_tick_callback(finish)
+
+    if _PLOTTER:
+        viewer.build_scene()
+    else:
+        threading.Thread(target=work, name="hip-viewer-scene", daemon=True).start()
 
 
 if __name__.startswith("bokeh"):

@@ -577,9 +577,12 @@ class Posture:
         marker point."""
         rows = self.sheets["gmed"][2]
         grid = vs.band_grid(rows, self.tip, *vs.SAFE_ZONE_MM, levels=6)
-        _, g = self.anat.pelvis(grid.reshape(-1, 3))
-        normals = mu.sheet_normals(grid, g.reshape(grid.shape))
-        mesh = vs.ribbon_mesh(grid, normals, lift=1.2, thickness=1.2)
+        flat = grid.reshape(-1, 3)
+        dp, gp = self.anat.pelvis(flat)
+        df, gf = self.femur_lookup(flat)
+        outward = np.where((dp < df)[:, None], gp, gf).reshape(grid.shape)
+        normals = mu.sheet_normals(grid, outward)
+        mesh = self._fix(vs.ribbon_mesh(grid, normals, lift=1.2, thickness=1.2), 1.0)
         mid = grid[len(grid) // 2, grid.shape[1] // 2] + 2.4 * normals[len(grid) // 2, grid.shape[1] // 2]
         return mesh, mid
 
@@ -601,9 +604,10 @@ def _left_meshes(anat: Anatomy) -> dict:
     return anat.left_meshes
 
 
-def _surface_point(grid: np.ndarray, s: float = 0.42) -> np.ndarray:
-    """A point on a sheet's superficial grid: middle row, fraction s along the fibres."""
-    return grid[len(grid) // 2, int(round(s * (grid.shape[1] - 1)))]
+def _surface_point(grid: np.ndarray, s: float = 0.42, row: int | None = None) -> np.ndarray:
+    """A point on a sheet's superficial grid: middle row (or ``row``), fraction s along the
+    fibres."""
+    return grid[len(grid) // 2 if row is None else row, int(round(s * (grid.shape[1] - 1)))]
 
 
 # ======================================================================================
@@ -752,7 +756,7 @@ class HipModel(param.Parameterized):
             "superior_gluteal_nerve": _tube_point(st.vessels["nerve"], st.vessels["nerve_mesh"], 0.6),
             "superior_gluteal_artery": _tube_point(st.vessels["artery"][0], st.vessels["artery_mesh"], 0.65),
             "safe_zone": st.safe_zone[1],
-            "gmin": _surface_point(sheets["gmin"][2], 0.55),
+            "gmin": _surface_point(sheets["gmin"][2], 0.55, row=0),   # anterior edge, in front of gmed
             "gmax": _surface_point(sheets["gmax"][2], 0.45),
             "hip_joint_centre": pel.get("hip_joint_centre", np.zeros(3)),
             "acetabulum": pel.get("acetabulum", np.zeros(3)),

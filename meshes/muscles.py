@@ -22,6 +22,10 @@ import trimesh
 
 SDF = Callable[[np.ndarray], np.ndarray]
 
+#: Beyond this distance (mm) outside a grid's box, a lookup returns the distance to the box
+#: (a lower bound of the distance to the bone inside it) without interpolating.
+FAR_MM = 45.0
+
 
 # --------------------------------------------------------------------------------------
 # Signed distance lookups
@@ -101,6 +105,17 @@ class GridSDF:
         top = np.asarray(self.shape, dtype=float) - 1.000001
         q = (pts - self.lo) / self.spacing
         qc = np.clip(q, 0.0, top)
+        gap = (q - qc) * self.spacing
+        gn = np.sqrt(np.einsum("ij,ij->i", gap, gap))
+        far = gn > FAR_MM
+        if far.any():
+            # far outside the sampled box: the distance to the box is a lower bound
+            d = gn.copy()
+            g = gap / np.maximum(gn, 1e-9)[:, None]
+            near = ~far
+            if near.any():
+                d[near], g[near] = self(pts[near])
+            return d, g
         i0 = qc.astype(np.int64)
         f = qc - i0
         sy = self.shape[2]
@@ -113,8 +128,6 @@ class GridSDF:
         w = np.stack([gx * gy * gz, gx * gy * fz, gx * fy * gz, gx * fy * fz,
                       fx * gy * gz, fx * gy * fz, fx * fy * gz, fx * fy * fz], axis=1)
         out = np.einsum("mc,mck->mk", w, vals)
-        gap = (q - qc) * self.spacing
-        gn = np.sqrt(np.einsum("ij,ij->i", gap, gap))
         d = out[:, 0] + gn
         g = out[:, 1:] + gap / np.maximum(gn, 1e-9)[:, None]
         norm = np.sqrt(np.einsum("ij,ij->i", g, g))[:, None]
@@ -179,24 +192,27 @@ def ray_hits(lookup, starts: np.ndarray, direction: np.ndarray, max_dist: float 
 
 
 def push_out(lookup, points: np.ndarray, margin, iterations: int = 6,
-             hint: np.ndarray | None = None) -> np.ndarray:
+             hint: np.ndarray | None = None, report: bool = False):
     """Move points closer to a surface than ``margin`` outward along the SDF gradient.
 
     Points deep inside (d < 0) move along ``hint`` (an outward direction) when the gradient
-    points against it, so that a thin plate is left on the intended side.
+    points against it, so that a thin plate is left on the intended side.  With ``report``
+    also returns whether any point moved.
     """
     p = np.array(points, dtype=float).reshape(-1, 3)
     margin = np.broadcast_to(np.asarray(margin, dtype=float), (len(p),))
+    moved = False
     for _ in range(iterations):
         d, g = lookup(p)
         bad = d < margin
         if not bad.any():
             break
+        moved = True
         if hint is not None:
             flip = bad & (d < 0) & (g @ hint < -0.2)
             g[flip] = hint / np.linalg.norm(hint)
         p[bad] += (margin[bad] - d[bad] + 0.05)[:, None] * g[bad]
-    return p
+    return (p, moved) if report else p
 
 
 def push_out_all(lookups: Sequence, points: np.ndarray, margin, rounds: int = 3) -> np.ndarray:
@@ -204,10 +220,13 @@ def push_out_all(lookups: Sequence, points: np.ndarray, margin, rounds: int = 3)
     two bones ends up clear of both where there is room."""
     p = np.asarray(points, dtype=float).reshape(-1, 3)
     for m in (margin, 0.6 * np.asarray(margin), 0.3):
-        for _ in range(rounds):
+        for k in range(rounds):
+            moved = []
             for lk in lookups:
-                p = push_out(lk, p, m)
-            if all((lk(p)[0] >= m - 1e-6).all() for lk in lookups):
+                p, any_moved = push_out(lk, p, m, report=True)
+                moved.append(any_moved)
+            # clear when, in a round after the first, no lookup had to move anything
+            if not any(moved[1:] if k == 0 else moved):
                 return p
     return p
 

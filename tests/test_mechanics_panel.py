@@ -237,3 +237,38 @@ def test_a_pull_arrow_starts_at_the_insertion_and_points_to_the_origin():
     others = {"gmed_insertion": [[0, 0, 0], [1, 1, 1]], "pull_old_0": [[0, 0, 0], [1, 0, 0]]}
     merged = mp.merged_footprints(others, {"pull_middle_0": shaft.tolist()})
     assert set(merged) == {"gmed_insertion", "pull_middle_0"}
+
+
+def test_the_lines_of_pull_are_drawn_in_the_view_and_follow_the_posture():
+    from viewer import scene
+    from viewer.sceneview import SceneView
+
+    model = model_module.HipModel()
+    plotter = scene.build_plotter(model)
+    try:
+        view = SceneView(plotter)
+        panel = mp.mechanics_panel(model, lambda: view)
+        panel.refresh()
+        mine = {k: v for k, v in view.footprints.items() if k.startswith(mp.ARROW_PREFIX)}
+        assert len(mine) == 2 * len(model.fibres("middle"))
+        model.flexion = 45.0
+        for i, path in enumerate(model.fibres("middle")):
+            assert view.footprints[f"pull_middle_{i}"][0] == pytest.approx(path[-1], abs=0.06)
+
+        view.footprints = {"gmed_origin": [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]]}  # the app shows an attachment
+        assert "gmed_origin" in view.footprints and "pull_middle_0" in view.footprints
+
+        panel.group = "whole"
+        assert sum(k.startswith(mp.ARROW_PREFIX) for k in view.footprints) == 2 * len(model.fibres("gmed"))
+        panel.show_arrows = False
+        assert set(view.footprints) == {"gmed_origin"}
+    finally:
+        plotter.close()
+
+
+def test_why_explains_the_rotation_from_the_sign_of_the_lever(panel_and_model):
+    model, panel = panel_and_model
+    model.param.update(flexion=0.0, adduction=0.0, rotation=0.0)
+    panel.group = "posterior"
+    panel.why_button.clicks += 1
+    assert "back of the thigh" in panel.why_pane.object and "outward" in panel.why_pane.object

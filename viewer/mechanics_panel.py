@@ -199,8 +199,11 @@ class CurveSet:
                 if arm[lo] * arm[hi] < 0:
                     if at is None:
                         at = actions.moment_arm_function(self.source)
-                    out.append(actions.refine_crossing(
-                        lambda f: group_arms(at(f), group)[axis], flex[lo], flex[hi]))
+                    try:
+                        out.append(actions.refine_crossing(
+                            lambda f: group_arms(at(f), group)[axis], flex[lo], flex[hi]))
+                    except ValueError:  # no sign change on the model itself: keep the sampled one
+                        out.append(float(c))
                 else:
                     out.append(float(c))
             self.crossings[key] = out
@@ -473,7 +476,9 @@ class MechanicsPanel(pn.custom.PyComponent):
         self.param.watch(lambda e: self._refresh_arrows(), "show_arrows")
         served = pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
         if served:
-            pn.state.onload(self.refresh)
+            # after the page's own first work (the 3D view), so the scene is not held up
+            self._curve_card.loading = True
+            pn.state.onload(lambda: _later(50, self.refresh))
         else:
             self.refresh()
 
@@ -492,28 +497,30 @@ class MechanicsPanel(pn.custom.PyComponent):
     def _build(self):
         # Action view
         self.group_w = pn.widgets.RadioButtonGroup.from_param(
-            self.param.group, button_type="primary", button_style="outline", sizing_mode="stretch_width",
+            self.param.group, color="primary", variant="outline", sizing_mode="stretch_width",
             css_classes=["mech-group"])
-        self.arrows_w = pn.widgets.Checkbox.from_param(self.param.show_arrows, name="Show the lines of pull (3D)")
+        self.arrows_w = pn.widgets.Checkbox.from_param(
+            self.param.show_arrows, label="Show the lines of pull in the 3D view (dark arrows; fade the muscle to "
+            "see them best)")
         self.action_pane = self._html()
         self.sentence_pane = self._html()
-        self.why_button = pn.widgets.Button(name="Why does it rotate the thigh this way?", button_type="light")
+        self.why_button = pn.widgets.Button(label="Why does it rotate the thigh this way?", color="light")
         self.why_pane = self._html()
         self.why_button.on_click(self._on_why)
 
         # Plots
         self.axis_w = pn.widgets.RadioButtonGroup.from_param(
-            self.param.axis, button_type="default", sizing_mode="stretch_width")
+            self.param.axis, color="default", sizing_mode="stretch_width")
         self.arm_fig, self.arm_src, self.cross_src, self.arm_span, self.arm_lines = self._arm_figure()
         self.len_fig, self.len_src, self.len_span = self._length_figure()
         self.curve_note = self._html()
         self.download = pn.widgets.FileDownload(
-            callback=self._csv, filename="gluteus_medius_curves.csv", button_type="success",
+            callback=self._csv, filename="gluteus_medius_curves.csv", color="success",
             label="Download the curves (CSV)", sizing_mode="stretch_width")
 
         # Animation
-        self.play = pn.widgets.Toggle(name="▶ Play", button_type="primary", width=110, css_classes=["mech-play"])
-        self.frame = pn.widgets.IntSlider(name="Scrub", start=0, end=FRAMES - 1, value=0, sizing_mode="stretch_width",
+        self.play = pn.widgets.Toggle(label="▶ Play", color="primary", width=110, css_classes=["mech-play"])
+        self.frame = pn.widgets.IntSlider(label="Scrub", start=0, end=FRAMES - 1, value=0, sizing_mode="stretch_width",
                                           css_classes=["mech-scrub"])
         self.anim_pane = self._html()
         self.play.param.watch(self._on_play, "value")
@@ -521,18 +528,18 @@ class MechanicsPanel(pn.custom.PyComponent):
 
         # Stance
         lo, hi = st.STRENGTH_RANGE
-        self.strength = pn.widgets.FloatSlider(name="Abductor strength, % of normal", start=lo, end=hi, step=5,
+        self.strength = pn.widgets.FloatSlider(label="Abductor strength, % of normal", start=lo, end=hi, step=5,
                                                value=100.0, format="0", sizing_mode="stretch_width",
                                                css_classes=["stance-strength"])
-        self.cane = pn.widgets.Checkbox(name="Cane in the left hand", value=False)
+        self.cane = pn.widgets.Checkbox(label="Cane in the left hand", value=False)
         lo, hi = st.LEAN_RANGE
-        self.lean = pn.widgets.FloatSlider(name="Trunk lean toward the stance leg, °", start=lo, end=hi, step=1,
+        self.lean = pn.widgets.FloatSlider(label="Trunk lean toward the stance leg, °", start=lo, end=hi, step=1,
                                            value=0.0, format="0", sizing_mode="stretch_width")
-        self.lurch = pn.widgets.Toggle(name="Show the compensated lurch", button_type="default",
+        self.lurch = pn.widgets.Toggle(label="Show the compensated lurch", color="default",
                                        sizing_mode="stretch_width")
-        self.stand = pn.widgets.Button(name="Stand on the right leg", button_type="primary")
-        self.level = pn.widgets.Button(name="Level the pelvis", button_type="light")
-        self.behind = pn.widgets.Button(name="View from behind", button_type="light")
+        self.stand = pn.widgets.Button(label="Stand on the right leg", color="primary")
+        self.level = pn.widgets.Button(label="Level the pelvis", color="light")
+        self.behind = pn.widgets.Button(label="View from behind", color="light")
         self.stance_pane = self._html()
         for w in (self.strength, self.cane, self.lean):
             w.param.watch(self._on_stance, "value")
@@ -543,7 +550,7 @@ class MechanicsPanel(pn.custom.PyComponent):
 
         # Exercises
         self.exercise_buttons = {
-            key: pn.widgets.Button(name=ex.label, button_type="default", sizing_mode="stretch_width",
+            key: pn.widgets.Button(label=ex.label, color="default", sizing_mode="stretch_width",
                                    css_classes=[f"exercise-{key}"])
             for key, ex in EXERCISES.items()
         }
@@ -556,12 +563,14 @@ class MechanicsPanel(pn.custom.PyComponent):
             return pn.pane.HTML(f"<h3>{esc(text)}</h3>", stylesheets=[CSS], css_classes=["mech"], margin=(4, 5, 0, 5))
 
         card = dict(sizing_mode="stretch_width", collapsed=False, header_background="#efe9dc")
+        self._curve_card = pn.Card(
+            self.axis_w, pn.pane.Bokeh(self.arm_fig, sizing_mode="stretch_width"), self.curve_note,
+            h("Fibre length"), pn.pane.Bokeh(self.len_fig, sizing_mode="stretch_width"), self.download,
+            title="Moment arm against hip flexion", **card)
         self._layout = pn.Column(
             pn.Card(self.group_w, self.action_pane, self.sentence_pane, self.arrows_w, self.why_button,
                     self.why_pane, title="What this part does here", **card),
-            pn.Card(self.axis_w, pn.pane.Bokeh(self.arm_fig, sizing_mode="stretch_width"), self.curve_note,
-                    h("Fibre length"), pn.pane.Bokeh(self.len_fig, sizing_mode="stretch_width"), self.download,
-                    title="Moment arm against hip flexion", **card),
+            self._curve_card,
             pn.Card(pn.Row(self.play, self.frame, sizing_mode="stretch_width"), self.anim_pane,
                     title="Animate the action", **card),
             pn.Card(self.strength, self.cane, self.lean, self.lurch,
@@ -582,21 +591,24 @@ class MechanicsPanel(pn.custom.PyComponent):
         lines = {}
         for g in GROUPS:
             lines[g] = fig.line("flexion", g, source=src, color=GROUP_COLOURS[g], line_width=2.5,
-                                legend_label=actions.group_title(g), line_dash="dashed" if g == "whole" else "solid")
+                                legend_label=g.capitalize(), line_dash="dashed" if g == "whole" else "solid")
         fig.add_layout(Span(location=0, dimension="width", line_color="#888888", line_width=1))
         span = Span(location=float(self.model.flexion), dimension="height", line_color="#1f6fd1", line_width=2.5,
                     line_dash="dotted")
         fig.add_layout(span)
-        cross = ColumnDataSource({"x": [], "y": [], "text": [], "colour": []})
+        cross = ColumnDataSource({"x": [], "y": [], "text": [], "colour": [], "dy": []})
         fig.scatter("x", "y", source=cross, size=10, color="colour", line_color="#000000")
-        fig.add_layout(LabelSet(x="x", y="y", text="text", source=cross, x_offset=4, y_offset=6,
-                                text_font_size="13px", text_color="colour"))
+        fig.add_layout(LabelSet(x="x", y="y", text="text", source=cross, x_offset=4, y_offset="dy",
+                                text_font_size="14px", text_font_style="bold", text_color="colour"))
         fig.x_range = Range1d(*POSTURE_RANGES["flexion"])
         self._style(fig)
-        fig.legend.location = "bottom_left"
-        fig.legend.click_policy = "hide"
-        fig.legend.label_text_font_size = "12px"
-        fig.legend.background_fill_alpha = 0.7
+        legend = fig.legend[0]
+        fig.add_layout(legend, "below")
+        legend.orientation = "horizontal"
+        legend.location = "center"
+        legend.click_policy = "hide"
+        legend.label_text_font_size = "13px"
+        legend.spacing = 10
         return fig, src, cross, span, lines
 
     def _length_figure(self):
@@ -625,6 +637,7 @@ class MechanicsPanel(pn.custom.PyComponent):
     def refresh(self):
         """Recompute everything shown for the model's current posture."""
         self._ensure_curves()
+        self._curve_card.loading = False
         self._refresh_action()
         self._refresh_plot()
         self._refresh_spans()
@@ -679,13 +692,11 @@ class MechanicsPanel(pn.custom.PyComponent):
             return
         axis = self.axis
         self.arm_src.data = {"flexion": c.flexion.tolist(), **{g: c.curve(g, axis).tolist() for g in GROUPS}}
-        xs, texts, colours = [], [], []
-        for g in GROUPS:
-            for x in c.crossings_of(g, axis):
-                xs.append(float(x))
-                texts.append(deg(x))
-                colours.append(GROUP_COLOURS[g])
-        self.cross_src.data = {"x": xs, "y": [0.0] * len(xs), "text": texts, "colour": colours}
+        marks = sorted((float(x), g) for g in GROUPS for x in c.crossings_of(g, axis))
+        # neighbouring labels alternate above and below the zero line so they never overlap
+        self.cross_src.data = {"x": [x for x, _ in marks], "y": [0.0] * len(marks),
+                               "text": [deg(x) for x, _ in marks], "colour": [GROUP_COLOURS[g] for _, g in marks],
+                               "dy": [6 if i % 2 == 0 else -22 for i in range(len(marks))]}
         self.arm_fig.title.text = AXIS_TITLES[axis]
         for g, r in self.arm_lines.items():
             r.glyph.line_width = 4.5 if g == self.group else 2.0
@@ -718,8 +729,8 @@ class MechanicsPanel(pn.custom.PyComponent):
         if view is None:
             return
         if self.show_arrows:
-            groups = actions.GROUPS if self.group == "whole" else (self.group,)
-            self._arrows = pull_arrows({g: self.model.fibres(g) for g in groups})
+            fibres = self.model.fibres("gmed" if self.group == "whole" else self.group)
+            self._arrows = pull_arrows({self.group: fibres})
         else:
             self._arrows = {}
         new = merged_footprints(view.footprints, self._arrows)
@@ -793,11 +804,11 @@ class MechanicsPanel(pn.custom.PyComponent):
     # ------------------------------------------------------------------ animation
     def _on_play(self, event):
         if event.new:
-            self.play.name = "❚❚ Pause"
+            self.play.label = "❚❚ Pause"
             if self._callback is None:
                 self._callback = pn.state.add_periodic_callback(self.step, period=FRAME_MS, start=True)
         else:
-            self.play.name = "▶ Play"
+            self.play.label = "▶ Play"
             if self._callback is not None:
                 self._callback.stop()
                 self._callback = None
@@ -887,7 +898,7 @@ class MechanicsPanel(pn.custom.PyComponent):
         self.model.param.update(pelvic_drop=0.0, **ex.posture)
         self._exercise = key
         for k, b in self.exercise_buttons.items():
-            b.button_type = "primary" if k == key else "default"
+            b.color = "primary" if k == key else "default"
         self.exercise_pane.object = exercise_html(self.model.moment_arms(), ex)
         self.card_id = ex.card_id if _has_entry(ex.card_id) else None
 

@@ -156,13 +156,14 @@ class CoonsSheet:
 
     ``S(u, v) = (1-v) B(u) + v C(u) + (1-u) L(v) + u R(v) - bilinear(corners) + b(u, v) n``
 
-    with ``b = bulge sin(pi u') sin(pi v)`` and half thickness ``half(u, v)``.  ``B`` and ``C``
+    with ``b = bulge (sin(pi u) + wave sin(2 pi u)) sin(pi v)`` (``wave`` makes the sheet
+    S-shaped across u) and half thickness ``half(u, v)``.  ``B`` and ``C``
     run in the same direction (u = 0 at ``L``); ``L`` and ``R`` run from ``B`` to ``C``.
     The SDF is ``|p - S(u*, v*)| - half(u*, v*)`` at the nearest point (u*, v*) of the clamped
     unit square, found by projected Gauss-Newton steps from the nearest node of a coarse
     parameter grid; the edges of the sheet come out rounded."""
 
-    def __init__(self, B, C, L, R, n_dir, bulge: float, half, n: int = 256):
+    def __init__(self, B, C, L, R, n_dir, bulge: float, half, n: int = 256, wave: float = 0.0):
         self.t = np.linspace(0.0, 1.0, n)
         self.curves = {}
         for name, c in (("B", B), ("C", C), ("L", L), ("R", R)):
@@ -177,6 +178,7 @@ class CoonsSheet:
         nn = np.asarray(n_dir, float)
         self.n = nn / np.linalg.norm(nn)
         self.bulge = bulge
+        self.wave = wave
         self.half = half
         gu, gv = np.meshgrid(np.linspace(0, 1, 97), np.linspace(0, 1, 49), indexing="ij")
         guv = np.column_stack([gu.ravel(), gv.ravel()])
@@ -215,7 +217,9 @@ class CoonsSheet:
         b0, b1, c0, c1 = self.corners
         U, V = u[:, None], v[:, None]
         corner = (1 - U) * (1 - V) * b0 + U * (1 - V) * b1 + (1 - U) * V * c0 + U * V * c1
-        su, cu = np.sin(np.pi * u), np.cos(np.pi * u)
+        # across-u profile g(u) = sin(pi u) + wave sin(2 pi u) and its derivative / pi
+        su = np.sin(np.pi * u) + self.wave * np.sin(2 * np.pi * u)
+        cu = np.cos(np.pi * u) + 2 * self.wave * np.cos(2 * np.pi * u)
         sv, cv = np.sin(np.pi * v), np.cos(np.pi * v)
         S = (1 - V) * B + V * C + (1 - U) * L + U * R - corner + (self.bulge * su * sv)[:, None] * self.n
         if not derivs:

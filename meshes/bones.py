@@ -180,7 +180,8 @@ def _wing() -> S.CoonsSheet:
     post = S.spline(_WING_POST, 400)
     ant = S.spline(_WING_ANT, 400)
     n_out = np.array([-0.40, -0.25, 0.88])        # outward (gluteal) direction of the plate
-    return S.CoonsSheet(base, crest, post, ant, n_out, 7.0, _wing_half_thickness)
+    # convex behind (gluteal surface), slightly concave in front (Gray's 1918)
+    return S.CoonsSheet(base, crest, post, ant, n_out, 5.0, _wing_half_thickness, wave=0.9)
 
 
 _BODY_WEB = [

@@ -185,8 +185,16 @@ def wait_for_scene(page, timeout: float = SCENE_TIMEOUT_S, min_fraction: float =
 
 # --------------------------------------------------------------------------- server
 
+SERVER_ERROR = re.compile(r"Traceback \(most recent call last\)|\bERROR\b")
+RUNNING_SERVERS: list["ViewerServer"] = []
+
+
 class ViewerServer:
-    """``python -m viewer`` in a subprocess on a free port; ``url`` once it listens."""
+    """``python -m viewer`` in a subprocess on a free port; ``url`` once it listens.
+
+    Its output is kept in ``lines``; an error or traceback it prints while a test runs fails
+    that test (a failing callback on the server is as visible to a user as one in the page).
+    """
 
     def __init__(self, *args: str, timeout: float = SERVER_START_TIMEOUT_S):
         self.args = ["--port", "0", "--no-browser", *args]
@@ -201,6 +209,7 @@ class ViewerServer:
         self._ready = threading.Event()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
+        RUNNING_SERVERS.append(self)
         if not self._ready.wait(timeout) or self.url is None:
             self.stop()
             raise RuntimeError(
@@ -221,7 +230,13 @@ class ViewerServer:
     def output(self) -> str:
         return "".join(self.lines)
 
+    def errors_since(self, mark: int) -> list[str]:
+        """Lines from ``lines[mark:]`` that report an error or a traceback."""
+        return [line.rstrip() for line in self.lines[mark:] if SERVER_ERROR.search(line)]
+
     def stop(self):
+        if self in RUNNING_SERVERS:
+            RUNNING_SERVERS.remove(self)
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -388,11 +403,18 @@ def pytest_collection_modifyitems(items):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
-    """Fail a browser test whose page logged an error or asked for something off this machine."""
+    """Fail a test whose page logged an error or asked for something off this machine, or
+    during which a viewer server printed an error."""
+    marks = {id(server): len(server.lines) for server in RUNNING_SERVERS}
     result = yield
+    problems = []
     guard = item.stash.get(GUARD_KEY, None)
-    if guard is not None and guard.problems():
-        pytest.fail("the page misbehaved:\n  " + "\n  ".join(guard.problems()), pytrace=False)
+    if guard is not None:
+        problems += guard.problems()
+    for server in list(RUNNING_SERVERS):
+        problems += [f"server: {line}" for line in server.errors_since(marks.get(id(server), 0))]
+    if problems:
+        pytest.fail("the page or the server misbehaved:\n  " + "\n  ".join(problems), pytrace=False)
     return result
 
 
@@ -410,9 +432,11 @@ def pytest_runtest_makereport(item, call):
             except Exception as exc:  # the page may have crashed; keep the report anyway
                 report.sections.append(("screenshot", f"could not save a screenshot: {exc}"))
             guard = item.stash.get(GUARD_KEY, None)
+            log = []
             if guard is not None:
-                ARTIFACTS.mkdir(parents=True, exist_ok=True)
-                (ARTIFACTS / f"{name}.log").write_text(
-                    "\n".join(guard.console_log + ["", "requests:"] + guard.requests) + "\n"
-                )
+                log += ["console:", *guard.console_log, "", "requests:", *guard.requests, ""]
+            for server in RUNNING_SERVERS:
+                log += [f"server {server.url} output:", server.output]
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            (ARTIFACTS / f"{name}.log").write_text("\n".join(log) + "\n")
     return report

@@ -31,6 +31,7 @@ Muscle layout
 from __future__ import annotations
 
 import functools
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -356,24 +357,28 @@ def _static_meshes(bones) -> dict:
     return {"pelvis": pelvis, "sacrum": sacrum, "femur_right": femur_r, "femur_left": femur_l}
 
 
-@functools.lru_cache(maxsize=4)
-def _anatomy_for(key) -> Anatomy:
-    bones = _BONE_SETS[key]
-    return build_anatomy(bones)
-
-
-_BONE_SETS: dict = {}
+_ANATOMIES: dict = {}
+_BUILD_LOCK = threading.Lock()
 
 
 def anatomy(bones=None) -> Anatomy:
-    """The cached static anatomy for a bone set (default :mod:`meshes.bones`)."""
+    """The static anatomy for a bone set (default :mod:`meshes.bones`), built once per
+    process (thread-safe) and shared read-only by every model."""
     if bones is None:
         from meshes import bones as default_bones
 
         bones = default_bones
     key = id(bones)
-    _BONE_SETS[key] = bones
-    return _anatomy_for(key)
+    found = _ANATOMIES.get(key)
+    if found is not None and found.bones is bones:
+        return found
+    with _BUILD_LOCK:
+        found = _ANATOMIES.get(key)
+        if found is None or found.bones is not bones:
+            found = build_anatomy(bones)
+            _left_meshes(found)
+            _ANATOMIES[key] = found
+    return found
 
 
 # ======================================================================================

@@ -252,3 +252,21 @@ def test_watchers_see_posture_changes():
 def test_posture_outside_the_range_is_refused():
     with pytest.raises(ValueError):
         HipModel(flexion=150.0)
+
+
+def test_the_model_builds_on_other_bone_shapes():
+    """The muscle algorithms only need SDFs, landmarks, lines and facets: simple stand-in
+    bones (plates, balls and capsules) give a closed fan that stays outside them."""
+    from tests.bone_standins import make
+
+    standin = make()
+    m = HipModel(bones=standin, flexion=40.0, adduction=-10.0)
+    meshes = m.meshes()
+    for name in ("gmed_anterior_right", "gmed_middle_right", "gmed_posterior_right", "gmin_right", "gmax_right"):
+        assert meshes[name].is_watertight, name
+    arms = m.moment_arms()
+    assert all(arms[g]["abduction"] > 0 for g in ("anterior", "middle", "posterior"))
+    pts = np.vstack([np.vstack(m.fibres(g)) for g in ("anterior", "middle", "posterior")])
+    r = m.femur_transform("right")[:3, :3]
+    assert standin.pelvis_sdf(pts).min() >= 0.0
+    assert standin.femur_sdf(pts @ r).min() >= 0.0

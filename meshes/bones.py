@@ -590,15 +590,16 @@ def _facets() -> dict[str, dict]:
         # name: (nominal centre, major direction, semi-axes)
         "lateral": ([-6.0, -22.0, 70.0], None, (17.5, 8.0)),
         "superoposterior": (_GT_TIP + 8.0 * _unit([-0.55, 0.78, 0.30]), np.array([1.0, 0.0, 0.0]),
-                            (7.9, 7.9)),
+                            (8.3, 7.6)),
         "anterior": ([12.0, -14.0, 60.0], -axis, (12.0, 8.0)),
         "posterior": ([-36.0, -22.0, 48.0], -axis, (11.0, 8.0)),
     }
     centres = _on(f, [v[0] for v in spec.values()])
     normals = S.normal(f, centres)
-    rings, n = [], 48
+    n = 48
     t = np.linspace(0, 2 * np.pi, n, endpoint=False)
-    for (name, (_, major, (a, b))), c, nrm in zip(spec.items(), centres, normals):
+    frames, sizes = [], []
+    for (name, (_, major, ab)), c, nrm in zip(spec.items(), centres, normals):
         if major is None:
             # 37 deg to the femoral axis, running from posterosuperior to anteroinferior
             down = -axis - (-axis @ nrm) * nrm
@@ -610,11 +611,28 @@ def _facets() -> dict[str, dict]:
             major = np.cos(ang) * down + np.sin(ang) * ant
         e1 = major - (major @ nrm) * nrm
         e1 /= np.linalg.norm(e1)
-        e2 = np.cross(nrm, e1)
-        rings.append(c + np.outer(a * np.cos(t), e1) + np.outer(b * np.sin(t), e2))
-    outlines = _on(f, np.vstack(rings)).reshape(len(spec), n, 3)
+        frames.append((c, e1, np.cross(nrm, e1)))
+        sizes.append(np.array(ab, float))
+
+    def outlines(sz):
+        rings = [c + np.outer(a * np.cos(t), e1) + np.outer(b * np.sin(t), e2)
+                 for (c, e1, e2), (a, b) in zip(frames, sz)]
+        return _on(f, np.vstack(rings)).reshape(len(spec), n, 3)
+
+    # the footprint shrinks when laid onto the curved trochanter: one correction step so the
+    # outline keeps the published length and area (Pfirrmann 2001)
+    first = outlines(sizes)
+    corrected = []
+    for o, (c, e1, e2), (a, b) in zip(first, frames, sizes):
+        uv = np.column_stack([(o - c) @ e1, (o - c) @ e2])
+        length = np.ptp(uv[:, 0])
+        area = 0.5 * abs(uv[:, 0] @ np.roll(uv[:, 1], -1) - uv[:, 1] @ np.roll(uv[:, 0], -1))
+        ka = 2 * a / length
+        kb = (np.pi * a * b / area) / ka
+        corrected.append((a * ka, b * kb))
+    final = outlines(corrected)
     return {name: {"centre": c, "normal": nrm, "outline": o}
-            for name, c, nrm, o in zip(spec, centres, normals, outlines)}
+            for name, c, nrm, o in zip(spec, centres, normals, final)}
 
 
 # ---------------------------------------------------------------------------- measurements

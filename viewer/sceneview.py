@@ -125,6 +125,65 @@ def polydata_arrays(poly: pv.PolyData) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(poly.points, dtype=np.float32), np.asarray(poly.regular_faces)
 
 
+_ENCODED: dict[tuple, dict] = {}
+
+
+def _plotter_signature(plotter: pv.Plotter) -> tuple:
+    """Changes whenever an actor, its mesh or its look changes (VTK modification times)."""
+    sig = [id(plotter)]
+    for name in _scene.actor_names(plotter):
+        actor = plotter.actors[name]
+        data = actor.GetMapper().GetInput()
+        sig.append((name, actor.GetMTime(), actor.GetProperty().GetMTime(), data.GetMTime() if data else 0))
+    return tuple(sig)
+
+
+def encode_plotter(plotter: pv.Plotter) -> dict:
+    """Everything a SceneView sends first, read from the plotter; cached, since every
+    browser session of a server usually shows the same plotter."""
+    key = _plotter_signature(plotter)
+    if key in _ENCODED:
+        return _ENCODED[key]
+    packer = _Packer()
+    actors, colors, opacity, visibility, transforms, arrays = [], {}, {}, {}, {}, {}
+    for name in _scene.actor_names(plotter):
+        actor = plotter.actors[name]
+        data = actor.GetMapper().GetInput()
+        if data is None or data.GetNumberOfPoints() == 0:
+            continue
+        pts, tris = polydata_arrays(pv.wrap(data))
+        pts.setflags(write=False)
+        tris.setflags(write=False)
+        arrays[name] = (pts, tris)
+        prop = actor.GetProperty()
+        colors[name] = _hex(prop.GetColor())
+        opacity[name] = round(float(prop.GetOpacity()), 3)
+        visibility[name] = bool(actor.GetVisibility())
+        matrix = pv.array_from_vtkmatrix(actor.GetMatrix())
+        if not np.allclose(matrix, np.eye(4)):
+            transforms[name] = [round(float(v), 6) for v in matrix.ravel()]
+        actors.append({"name": name, **_pack_points_q16(packer, pts), **_pack_triangles(packer, tris)})
+    focus = _scene.focus_bounds(plotter)
+    data = packer.compressed()
+    encoded = {
+        "arrays": arrays,
+        "focus": focus,
+        "params": {
+            "scene_data": data,
+            "scene_meta": {"actors": actors, "raw_bytes": packer.size, "bytes": len(data), "focus": list(focus)},
+            "colors": colors,
+            "opacity": opacity,
+            "visibility": visibility,
+            "transforms": transforms,
+            "camera": _scene.camera_of(plotter),
+        },
+    }
+    if len(_ENCODED) >= 4:
+        _ENCODED.clear()
+    _ENCODED[key] = encoded
+    return encoded
+
+
 class SceneView(pn.custom.JSComponent):
     """Interactive 3D view of a PyVista scene (rotate, zoom, pan, click to pick).
 
@@ -169,34 +228,12 @@ class SceneView(pn.custom.JSComponent):
 
     # ------------------------------------------------------------------ building
     def _from_plotter(self, plotter: pv.Plotter) -> dict:
-        packer = _Packer()
-        actors, colors, opacity, visibility = [], {}, {}, {}
-        for name in _scene.actor_names(plotter):
-            actor = plotter.actors[name]
-            data = actor.GetMapper().GetInput()
-            if data is None or data.GetNumberOfPoints() == 0:
-                continue
-            pts, tris = polydata_arrays(pv.wrap(data))
+        encoded = encode_plotter(plotter)
+        for name, (pts, tris) in encoded["arrays"].items():
             self._points[name], self._tris[name] = pts, tris
             self._base_points[name], self._base_tris[name] = pts, tris
-            prop = actor.GetProperty()
-            colors[name] = _hex(prop.GetColor())
-            opacity[name] = round(float(prop.GetOpacity()), 3)
-            visibility[name] = bool(actor.GetVisibility())
-            rec = {"name": name, **_pack_points_q16(packer, pts), **_pack_triangles(packer, tris)}
-            actors.append(rec)
-        self._bounds = _scene.focus_bounds(plotter)
-        data = packer.compressed()
-        return {
-            "scene_data": data,
-            "scene_meta": {
-                "actors": actors, "raw_bytes": packer.size, "bytes": len(data), "focus": list(self._bounds),
-            },
-            "colors": colors,
-            "opacity": opacity,
-            "visibility": visibility,
-            "camera": _scene.camera_of(plotter),
-        }
+        self._bounds = encoded["focus"]
+        return {k: (dict(v) if isinstance(v, dict) else v) for k, v in encoded["params"].items()}
 
     # ------------------------------------------------------------------ public API
     @property

@@ -554,7 +554,6 @@ export function render({ model, el }) {
   function onDown(ev) {
     if (ev.isPrimary === false) { press = null; return; }
     press = { x: ev.clientX, y: ev.clientY, moved: 0 };
-    state.pointerDowns = (state.pointerDowns || 0) + 1;
   }
   function onMove(ev) {
     if (press) press.moved = Math.max(press.moved, Math.hypot(ev.clientX - press.x, ev.clientY - press.y));
@@ -618,7 +617,12 @@ export function render({ model, el }) {
     state.renderWindow = grw.getRenderWindow();
     state.api = grw.getApiSpecificRenderWindow();
     const interactor = grw.getInteractor();
-    interactor.setInteractorStyle(vtk.Interaction.Style.vtkInteractorStyleTrackballCamera.newInstance());
+    const style = vtk.Interaction.Style.vtkInteractorStyleTrackballCamera.newInstance();
+    interactor.setInteractorStyle(style);
+    // vtk.js reports the first move after 200 ms without one as a "start" that the style
+    // ignores; on a slow machine (software WebGL) every move of a drag can be such a start
+    // and the view would not turn at all.  Treat starts as moves.
+    interactor.onStartMouseMove((callData) => style.handleMouseMove(callData));
     marks.vtk = performance.now();
     await loadScene();
     marks.meshes = performance.now();

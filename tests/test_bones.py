@@ -62,6 +62,52 @@ def test_femur_dimensions_in_published_ranges():
     assert 400.0 <= d["length_mm"] <= 430.0
 
 
+def test_femur_angles_and_offset_from_mesh_vertices(meshes):
+    """Neck-shaft angle, anteversion and offset measured on the mesh alone."""
+    v = meshes["femur_right"].vertices
+    head = np.zeros(3)
+    # shaft axis: circles fitted to slabs of the diaphysis
+    cents = []
+    for y in np.linspace(-280.0, -150.0, 6):
+        sl = v[np.abs(v[:, 1] - y) < 8.0]
+        A = np.column_stack([2 * sl[:, 0], 2 * sl[:, 2], np.ones(len(sl))])
+        x, *_ = np.linalg.lstsq(A, sl[:, 0] ** 2 + sl[:, 2] ** 2, rcond=None)
+        cents.append([x[0], y, x[1]])
+    cents = np.array(cents)
+    c0 = cents.mean(0)
+    shaft = np.linalg.svd(cents - c0)[2][0]
+    shaft *= np.sign(shaft[1])                       # pointing up
+    # neck axis: centroid of the neck section just outside the head
+    u = _unit(B.FEMUR["neck_axis_base"] - head)      # a first guess of the neck direction
+    for _ in range(3):
+        s_ = (v - head) @ u
+        ring = v[(np.abs(s_ - 26.0) < 1.5)]
+        ring = ring[np.linalg.norm(ring - head - 26.0 * u, axis=1) < 22.0]
+        e1 = _unit(np.cross(u, [1.0, 0.0, 0.0]))
+        e2 = np.cross(u, e1)
+        uv = np.column_stack([(ring - head) @ e1, (ring - head) @ e2])
+        A = np.column_stack([2 * uv, np.ones(len(uv))])
+        x, *_ = np.linalg.lstsq(A, (uv ** 2).sum(1), rcond=None)   # circle through the section
+        u = _unit(26.0 * u + x[0] * e1 + x[1] * e2)
+    nsa = np.degrees(np.arccos(u @ shaft))          # neck towards the head vs shaft downwards
+    assert 122.0 <= nsa <= 133.0
+    w = head - c0
+    offset = np.linalg.norm(w - (w @ shaft) * shaft)
+    assert 38.0 <= offset <= 43.0
+    # anteversion against the posterior condylar axis
+    knee = v[v[:, 1] < B.FEMUR["knee_centre"][1] + 10.0]
+    med, lat = knee[knee[:, 2] < 0], knee[knee[:, 2] > 0]
+    axis_c = lat[np.argmin(lat[:, 0])] - med[np.argmin(med[:, 0])]
+    mech = _unit(head - B.FEMUR["knee_centre"])
+
+    def flat(x):
+        return _unit(x - (x @ mech) * mech)
+
+    ang = np.degrees(np.arccos(np.clip(flat(u) @ flat(axis_c), -1, 1)))
+    assert flat(-u)[0] > 0, "the head points forward of the condylar axis"
+    assert 7.0 <= ang <= 16.0
+
+
 def test_femur_length_from_mesh(meshes):
     v = meshes["femur_right"].vertices
     knee = B.FEMUR["knee_centre"]

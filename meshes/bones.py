@@ -508,13 +508,6 @@ def _on(f, pts):
     return S.project(f, np.asarray(pts, float))
 
 
-def _ray_lines(f, xy: np.ndarray, n: int = 40) -> np.ndarray:
-    """Points of the outer right ilium below a polyline of (x, y) targets, hit from lateral."""
-    xy = S.resample(S.spline(np.asarray(xy, float), 200), n)
-    origins = np.column_stack([xy, np.full(len(xy), 150.0)])
-    return S.raycast(f, origins, [0.0, 0.0, -1.0])
-
-
 _LINE_XY = {
     # Gray's 1918 course of each line, expressed in (X, Y) of the outer ilium
     "anterior": [[36.0, 118.0], [27.0, 94.0], [14.0, 76.0], [-6.0, 64.0], [-30.0, 56.0],
@@ -525,6 +518,8 @@ _LINE_XY = {
 
 
 def _gluteal_lines(n: int = 40) -> dict[str, np.ndarray]:
+    """Each line as points of the outer right ilium under its (X, Y) course, hit by rays cast
+    medially from outside the bone."""
     xy = np.vstack([S.resample(S.spline(np.asarray(v, float), 200), n) for v in _LINE_XY.values()])
     origins = np.column_stack([xy, np.full(len(xy), 90.0)])
     hits = S.raycast(hip_bone_right_sdf, origins, [0.0, 0.0, -1.0]).reshape(len(_LINE_XY), n, 3)
@@ -570,17 +565,6 @@ def _pelvis_landmarks(lines) -> dict[str, np.ndarray]:
         line = lines[k]
         lm[f"{k}_gluteal_line"] = line[len(line) // 2]
     return lm
-
-
-def _ellipse_outline(f, centre, nrm, major_dir, a, b, n=48):
-    """Outline of an elliptical footprint (semi-axes a, b) in the tangent plane at ``centre``,
-    projected onto the surface."""
-    e1 = major_dir - (major_dir @ nrm) * nrm
-    e1 /= np.linalg.norm(e1)
-    e2 = np.cross(nrm, e1)
-    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
-    pts = centre + np.outer(a * np.cos(t), e1) + np.outer(b * np.sin(t), e2)
-    return _on(f, pts)
 
 
 def _facets() -> dict[str, dict]:

@@ -33,17 +33,31 @@ def posture_change_ms(samples: int = 24) -> float:
 
     model = HipModel()
     model.meshes()
+    return 1000.0 * _posture_change_times(model, samples, time.perf_counter)
+
+
+def posture_change_cpu_ms(samples: int = 24) -> float:
+    """Like :func:`posture_change_ms` in process CPU time (less sensitive to other load on
+    the machine)."""
+    from meshes.model import HipModel
+
+    model = HipModel()
+    model.meshes()
+    return 1000.0 * _posture_change_times(model, samples, time.process_time, offset=0.5)
+
+
+def _posture_change_times(model, samples: int, clock, offset: float = 0.0) -> float:
     times = []
     for i in range(samples):
-        t = time.perf_counter()
-        model.param.update(flexion=-25.0 + 140.0 * i / samples, adduction=-20.0 + (i % 5) * 8.0,
+        t = clock()
+        model.param.update(flexion=-25.0 + offset + 140.0 * i / samples, adduction=-20.0 + (i % 5) * 8.0,
                            rotation=-30.0 + (i % 7) * 9.0)
         model.meshes()
         model.landmarks()
         model.moment_arms()
-        times.append(time.perf_counter() - t)
+        times.append(clock() - t)
     times.sort()
-    return 1000.0 * times[len(times) // 2]
+    return times[len(times) // 2]
 
 
 def triangle_counts() -> tuple[int, int]:
@@ -62,6 +76,8 @@ def rows() -> list[dict]:
         {"benchmark": "model cold build (fresh process)", "value": round(cold_build_seconds(), 2), "unit": "s",
          "goal": "as low as possible"},
         {"benchmark": "posture change (meshes, landmarks, moment arms)", "value": round(posture_change_ms(), 1),
+         "unit": "ms", "goal": "<= 20"},
+        {"benchmark": "posture change, process CPU time", "value": round(posture_change_cpu_ms(), 1),
          "unit": "ms", "goal": "<= 20"},
         {"benchmark": "scene triangles", "value": total, "unit": "triangles", "goal": "<= 80000"},
         {"benchmark": "soft-tissue triangles (muscles, nerve, artery, safe zone)", "value": soft,

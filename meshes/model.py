@@ -53,7 +53,7 @@ GMIN_FIBRES = 5
 GMAX_FIBRES = 6
 PELVIS_CLEAR = 3.0   # mm; covers the lookup grid's interpolation error on the bone surface
 FEMUR_CLEAR = 2.0
-PELVIC_DROP_RANGE = (-20.0, 20.0)
+PELVIC_DROP_RANGE = (-15.0, 15.0)
 ANTERIOR_REACH_MM = 20.0   # origin along the crest in front of the anterior gluteal line
 MESH_NAMES = (
     "pelvis", "sacrum", "femur_right", "femur_left",

@@ -23,7 +23,7 @@ esac
 
 PYTHON=${PYTHON:-python3}
 VENV=.venv
-CHROMIUM=${HIP_VIEWER_CHROMIUM:-/usr/bin/chromium}
+CHROMIUM=${HIP_VIEWER_CHROMIUM:-}
 
 say() { printf '==> %s\n' "$*" >&2; }
 
@@ -90,11 +90,24 @@ if [ "$MODE" = run ]; then
     exec "$VENV/bin/hip-viewer" "$@"
 fi
 
-if ! [ -x "$CHROMIUM" ]; then
-    apt_install chromium
+find_chromium() {
+    # Debian's chromium is /usr/bin/chromium; Ubuntu names its package chromium-browser.
+    for candidate in /usr/bin/chromium "$(command -v chromium || true)" "$(command -v chromium-browser || true)"; do
+        if [ -n "$candidate" ] && [ -x "$candidate" ]; then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    return 1
+}
+if [ -z "$CHROMIUM" ]; then
+    if ! CHROMIUM=$(find_chromium); then
+        apt_install chromium || apt_install chromium-browser
+        CHROMIUM=$(find_chromium) || true
+    fi
 fi
-if ! [ -x "$CHROMIUM" ]; then
-    echo "setup.sh: still no Chromium at $CHROMIUM; set HIP_VIEWER_CHROMIUM to a Chromium binary" >&2
+if ! [ -x "${CHROMIUM:-/nonexistent}" ]; then
+    echo "setup.sh: no Chromium found${CHROMIUM:+ at $CHROMIUM}; set HIP_VIEWER_CHROMIUM to a Chromium binary" >&2
     exit 1
 fi
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -39,7 +40,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("HIP_VIEWER_CHROMIUM", "/usr/bin/chromium")
+
+
+def find_chromium() -> str:
+    """``HIP_VIEWER_CHROMIUM``, else Debian's ``/usr/bin/chromium``, else one on the PATH."""
+    if os.environ.get("HIP_VIEWER_CHROMIUM"):
+        return os.environ["HIP_VIEWER_CHROMIUM"]
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return "/usr/bin/chromium"
+
+
+CHROMIUM = find_chromium()
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

@@ -15,6 +15,11 @@ frame at zero drop), and the hip joint itself is adducted by the drop, as in sin
 stance on the right.  Outputs are then in that room frame; moment arms and lengths use the
 joint angles of the femur relative to the tilted pelvis.
 
+Fibre paths are wrapped over both bones coarse to fine (:func:`meshes.muscles.wrap_multilevel`),
+each posture starting from the neutral paths turned partly with the femur, so a posture's
+result does not depend on the postures visited before.  The bones are sampled once onto
+lookup grids (value and gradient), with margins that cover the grid's interpolation error.
+
 Muscle layout
 -------------
 * Gluteus medius: 13 fibres across the fan, anterior to posterior (u = 0..1), from the outer
@@ -249,6 +254,78 @@ def _gmed_origins(anat_lookup, exact, chart, lines, tip) -> tuple[np.ndarray, np
     return origins, outline, lift(anat_lookup, c_hit, 0.8)[0]
 
 
+def clip_half_plane(poly: np.ndarray, a: np.ndarray, b: np.ndarray, keep_left: bool) -> np.ndarray:
+    """Clip a closed 2-D polygon (M, 2) to one side of the line through ``a`` and ``b``
+    (Sutherland & Hodgman 1974, Commun ACM 17:32)."""
+    side = (b[0] - a[0]) * (poly[:, 1] - a[1]) - (b[1] - a[1]) * (poly[:, 0] - a[0])
+    side = side if keep_left else -side
+    out = []
+    for i in range(len(poly)):
+        j = (i + 1) % len(poly)
+        if side[i] >= 0:
+            out.append(poly[i])
+        if side[i] * side[j] < 0:
+            out.append(poly[i] + (poly[j] - poly[i]) * side[i] / (side[i] - side[j]))
+    return np.array(out).reshape(-1, 2)
+
+
+def _left_of(a, b, p) -> bool:
+    return (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0]) >= 0
+
+
+def split_fan_footprint(outline: np.ndarray, chart: Chart, tip: np.ndarray, origins: np.ndarray,
+                        lookup) -> dict[str, np.ndarray]:
+    """The origin footprint cut into the three fibre groups by the lines (in the ilium chart)
+    from the trochanter tip through the group-border fibre origins."""
+    poly = chart.to2d(outline[:-1])
+    t = chart.to2d(tip)
+    o = chart.to2d(origins)
+    first = o[0]
+    cuts = [o[GROUP_FIBRES["middle"].start], o[GROUP_FIBRES["posterior"].start]]
+    sides = [_left_of(t, c, first) for c in cuts]
+    parts = {
+        "anterior": clip_half_plane(poly, t, cuts[0], sides[0]),
+        "middle": clip_half_plane(clip_half_plane(poly, t, cuts[0], not sides[0]), t, cuts[1], sides[1]),
+        "posterior": clip_half_plane(poly, t, cuts[1], not sides[1]),
+    }
+    out = {}
+    for g, p in parts.items():
+        if len(p) < 3:
+            continue
+        ring = mu.resample(np.column_stack([np.vstack([p, p[:1]]), np.zeros(len(p) + 1)]), 90)[:, :2]
+        hits, ok = cast_on_ilium(lookup, chart, ring)
+        if ok.sum() >= 3:
+            pts = lift(lookup, hits[ok], 0.8)
+            out[g] = np.vstack([pts, pts[:1]])
+    return out
+
+
+def clip_by_values(poly: np.ndarray, side: np.ndarray) -> np.ndarray:
+    """Keep the part of a closed polygon (M, k) where the per-vertex ``side`` value is >= 0,
+    cutting edges linearly (Sutherland & Hodgman 1974)."""
+    out = []
+    for i in range(len(poly)):
+        j = (i + 1) % len(poly)
+        if side[i] >= 0:
+            out.append(poly[i])
+        if side[i] * side[j] < 0:
+            out.append(poly[i] + (poly[j] - poly[i]) * side[i] / (side[i] - side[j]))
+    return np.array(out).reshape(-1, poly.shape[1])
+
+
+def split_facet(facet: dict, t_cut: float) -> tuple[np.ndarray, np.ndarray]:
+    """A facet outline cut across its major axis at ``t_cut`` (-1 posterior end .. +1
+    anterior end): (anterior piece, posterior piece), closed polylines on the bone."""
+    out3 = np.asarray(facet["outline"], dtype=float)
+    if np.allclose(out3[0], out3[-1]):
+        out3 = out3[:-1]
+    c, axis, half = facet_axis(facet)
+    s = (out3 - c) @ axis - t_cut * half
+    ant = clip_by_values(out3, s)
+    post = clip_by_values(out3, -s)
+    return np.vstack([ant, ant[:1]]), np.vstack([post, post[:1]])
+
+
 def _gmin_origins(lookup, exact, chart, lines) -> tuple[np.ndarray, np.ndarray]:
     ant = oriented(lines["anterior"], lambda p: p @ chart.ex)
     inf = oriented(lines["inferior"], lambda p: p @ chart.ex)
@@ -340,6 +417,13 @@ def build_anatomy(bones) -> Anatomy:
         "gmed_insertion_superoposterior": np.asarray(sup["outline"], dtype=float),
         "gmin_insertion": np.asarray(bones.FACETS["anterior"]["outline"], dtype=float),
     }
+    for g, outline in split_fan_footprint(gmed_outline, chart, tip_f, gmed_o, pelvis).items():
+        anat.footprints[f"gmed_{g}_origin"] = outline
+    t_cut = float(np.interp(u[GROUP_FIBRES["middle"].start], [0.0, 0.58], [0.8, -0.8]))
+    ant_piece, post_piece = split_facet(lat, t_cut)
+    anat.femur_footprints["gmed_anterior_insertion"] = ant_piece
+    anat.femur_footprints["gmed_middle_insertion"] = post_piece
+    anat.femur_footprints["gmed_posterior_insertion"] = np.asarray(sup["outline"], dtype=float)
     notch = np.asarray(bones.PELVIS["greater_sciatic_notch"], dtype=float)
     anat.nerve_start = lift(pex, [notch + [4.0, -10.0, 6.0]], vs.ARTERY_RADIUS_MM + 3.0)[0]
 
@@ -733,8 +817,9 @@ class HipModel(param.Parameterized):
 
     def footprints(self) -> dict[str, np.ndarray]:
         """Attachment outlines (N, 3): ``gmed_origin`` on the ilium, ``gmed_insertion``
-        (lateral facet) and ``gmed_insertion_superoposterior`` on the trochanter, plus
-        ``gmin_origin``, ``gmin_insertion`` and ``gmax_origin``."""
+        (lateral facet) and ``gmed_insertion_superoposterior`` on the trochanter; per fibre
+        group ``gmed_<group>_origin`` and ``gmed_<group>_insertion``; plus ``gmin_origin``,
+        ``gmin_insertion`` and ``gmax_origin`` (a line along the origin)."""
         st = self._posture()
         anat = self.anatomy
         out = {k: self._room(v) for k, v in anat.footprints.items()}

@@ -85,8 +85,7 @@ def test_both_methods_agree_on_a_path_wrapped_over_a_moving_ball():
     ball = mu.GridSDF.build(lambda p: np.linalg.norm(p - ball_centre, axis=1) - 18.0, [-60, -60, -20], [60, 60, 100],
                             1.0)
     origin = np.array([10.0, 100.0, 20.0])
-    insertion = ball_centre + 19.0 * mu._unit(np.array([0.2, -1.0, 0.9])) if hasattr(mu, "_unit") else \
-        ball_centre + 19.0 * np.array([0.2, -1.0, 0.9]) / np.linalg.norm([0.2, -1.0, 0.9])
+    insertion = ball_centre + 19.0 * np.array([0.2, -1.0, 0.9]) / np.linalg.norm([0.2, -1.0, 0.9])
     axis = np.array([1.0, 0.0, 0.0])
 
     def wrapped(deg):

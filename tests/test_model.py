@@ -270,3 +270,16 @@ def test_the_model_builds_on_other_bone_shapes():
     r = m.femur_transform("right")[:3, :3]
     assert standin.pelvis_sdf(pts).min() >= 0.0
     assert standin.femur_sdf(pts @ r).min() >= 0.0
+
+
+def test_each_fibre_group_has_its_own_footprints_in_order(model):
+    fp = model.footprints()
+    centres = {}
+    for g in ("anterior", "middle", "posterior"):
+        origin = fp[f"gmed_{g}_origin"]
+        assert origin.shape[1] == 3 and len(origin) > 10
+        assert np.abs(bones.pelvis_sdf(origin)).max() < 3.0, "origin outline lies on the ilium"
+        assert f"gmed_{g}_insertion" in fp
+        centres[g] = origin.mean(axis=0)
+    assert centres["anterior"][0] > centres["middle"][0] > centres["posterior"][0]
+    assert np.abs(bones.pelvis_sdf(fp["gmed_origin"])).max() < 3.0

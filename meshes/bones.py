@@ -317,18 +317,26 @@ def sacrum_sdf(points) -> np.ndarray:
     return d
 
 
-def pelvis_sdf(points) -> np.ndarray:
-    """Signed distance (mm, negative inside) to the pelvis: both hip bones and the sacrum."""
-    p = np.atleast_2d(np.asarray(points, float))
-    right = hip_bone_right_sdf(p)
-    left = hip_bone_right_sdf(_mirror(p))
-    return np.minimum(np.minimum(right, left), sacrum_sdf(p))
+def _fold(p: np.ndarray) -> np.ndarray:
+    """Reflect points left of the midsagittal plane onto the right side.  Each hip bone lies
+    wholly on its own side, and reflection only moves a point away from everything on its
+    side, so the nearer hip bone is always the one on the point's own side."""
+    q = p.copy()
+    left = q[:, 2] < Z_MID
+    q[left, 2] = 2.0 * Z_MID - q[left, 2]
+    return q
 
 
 def hip_bones_sdf(points) -> np.ndarray:
     """Signed distance to both hip bones (no sacrum)."""
     p = np.atleast_2d(np.asarray(points, float))
-    return np.minimum(hip_bone_right_sdf(p), hip_bone_right_sdf(_mirror(p)))
+    return hip_bone_right_sdf(_fold(p))
+
+
+def pelvis_sdf(points) -> np.ndarray:
+    """Signed distance (mm, negative inside) to the pelvis: both hip bones and the sacrum."""
+    p = np.atleast_2d(np.asarray(points, float))
+    return np.minimum(hip_bones_sdf(p), sacrum_sdf(p))
 
 
 # ============================================================================ femur SDF

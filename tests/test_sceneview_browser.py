@@ -246,6 +246,21 @@ def test_footprints_draw_thick_lines(page, scene_server, model):
     assert changed.sum() > 150, f"the footprint line is not visible ({changed.sum()} px changed)"
 
 
+def test_view_follows_the_size_of_its_container(page, scene_server):
+    view = open_view(page, scene_server)
+    first = canvas_rect(page)
+    page.set_viewport_size({"width": 700, "height": 520})
+    wait_until(lambda: canvas_rect(page)["width"] < first["width"] - 100, what="the view to shrink")
+    page.wait_for_timeout(500)
+    small = canvas_rect(page)
+    size = page.evaluate("window.__hipScene.state.api.getSize()")
+    assert abs(size[0] - small["width"]) <= 2 and abs(size[1] - small["height"]) <= 2
+    png = wait_for_scene(page)
+    save_shot(page, "sceneview_resized")
+    assert canvas_nonblank_fraction(png) > 0.05
+    assert view.ready
+
+
 def test_screenshot_downloads_a_png(page, scene_server, tmp_path):
     view = open_view(page, scene_server)
     with page.expect_download(timeout=30_000) as info:

@@ -248,7 +248,10 @@ def test_the_lines_of_pull_are_drawn_in_the_view_and_follow_the_posture():
     try:
         view = SceneView(plotter)
         panel = mp.mechanics_panel(model, lambda: view)
-        panel.refresh()
+        before = dict(view.opacity)
+        assert not any(k.startswith(mp.ARROW_PREFIX) for k in view.footprints)
+        panel.show_arrows = True
+        assert view.opacity["gmed_middle_right"] == mp.ARROW_FADE, "the part is faded so its lines show"
         mine = {k: v for k, v in view.footprints.items() if k.startswith(mp.ARROW_PREFIX)}
         assert len(mine) == 2 * len(model.fibres("middle"))
         model.flexion = 45.0
@@ -258,10 +261,15 @@ def test_the_lines_of_pull_are_drawn_in_the_view_and_follow_the_posture():
         view.footprints = {"gmed_origin": [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]]}  # the app shows an attachment
         assert "gmed_origin" in view.footprints and "pull_middle_0" in view.footprints
 
+        view.opacity = {**view.opacity, "gmed_middle_right": 1.0}  # the app applies its layer opacity
+        assert view.opacity["gmed_middle_right"] == mp.ARROW_FADE
+
         panel.group = "whole"
         assert sum(k.startswith(mp.ARROW_PREFIX) for k in view.footprints) == 2 * len(model.fibres("gmed"))
+        assert all(view.opacity[f"gmed_{g}_right"] == mp.ARROW_FADE for g in actions.GROUPS)
         panel.show_arrows = False
         assert set(view.footprints) == {"gmed_origin"}
+        assert view.opacity == {**before, "gmed_middle_right": 1.0}, "each part gets back the latest opacity set"
     finally:
         plotter.close()
 

@@ -59,6 +59,8 @@ POSTURE_PARAMS = ("flexion", "adduction", "rotation")
 ARROW_PREFIX = "pull_"
 ARROW_LENGTH_MM = 55.0
 ARROW_HEAD_MM = 12.0
+#: Opacity of the fibre group whose lines of pull are drawn.
+ARROW_FADE = 0.3
 
 #: Animation: frames per cycle, ms between frames, and how far each action moves the femur.
 FRAMES = 16
@@ -450,7 +452,7 @@ class MechanicsPanel(pn.custom.PyComponent):
 
     group = param.Selector(objects=GROUP_LABELS, default="middle", doc="Fibre group shown")
     axis = param.Selector(objects=AXIS_LABELS, default="abduction", doc="Axis of the moment-arm plot")
-    show_arrows = param.Boolean(default=True, doc="Draw the lines of pull in the 3D view")
+    show_arrows = param.Boolean(default=False, doc="Draw the lines of pull in the 3D view (fading the group's muscle)")
     card_id = param.String(default=None, allow_None=True,
                            doc="Content-pack entry of the last exercise chosen (for the card)")
 
@@ -469,6 +471,7 @@ class MechanicsPanel(pn.custom.PyComponent):
         self._resetting = False
         self._setting_lean = False
         self._arrows: dict = {}
+        self._saved_opacity: dict[str, float] = {}
         self._build()
         self.model.param.watch(self._on_model, [*POSTURE_PARAMS, "pelvic_drop"])
         self.param.watch(self._on_group, "group")
@@ -500,8 +503,7 @@ class MechanicsPanel(pn.custom.PyComponent):
             self.param.group, color="primary", variant="outline", sizing_mode="stretch_width",
             css_classes=["mech-group"])
         self.arrows_w = pn.widgets.Checkbox.from_param(
-            self.param.show_arrows, label="Show the lines of pull in the 3D view (dark arrows; fade the muscle to "
-            "see them best)")
+            self.param.show_arrows, label="Show the lines of pull in the 3D view (dark arrows; the part is faded)")
         self.action_pane = self._html()
         self.sentence_pane = self._html()
         self.why_button = pn.widgets.Button(label="Why does it rotate the thigh this way?", color="light")
@@ -736,9 +738,43 @@ class MechanicsPanel(pn.custom.PyComponent):
         new = merged_footprints(view.footprints, self._arrows)
         if new != view.footprints:
             view.footprints = new
+        self._apply_fade(view)
         if getattr(self, "_watching_view", None) is not view:
             view.param.watch(self._on_view_footprints, "footprints")
+            view.param.watch(self._on_view_opacity, "opacity")
             self._watching_view = view
+
+    def _faded_actors(self) -> set[str]:
+        if not self.show_arrows:
+            return set()
+        groups = actions.GROUPS if self.group == "whole" else (self.group,)
+        return {f"gmed_{g}_right" for g in groups}
+
+    def _apply_fade(self, view):
+        """Fade the muscle whose lines of pull are drawn (they run inside it); give the
+        others back the opacity they had."""
+        want = self._faded_actors() & set(view.actor_names)
+        opacity = dict(view.opacity)
+        changed = False
+        for actor in list(self._saved_opacity):
+            if actor not in want:
+                opacity[actor] = self._saved_opacity.pop(actor)
+                changed = True
+        for actor in want:
+            current = float(opacity.get(actor, 1.0))
+            if current > ARROW_FADE + 1e-9:
+                self._saved_opacity[actor] = current
+                opacity[actor] = ARROW_FADE
+                changed = True
+            elif abs(current - ARROW_FADE) > 1e-9 or actor not in self._saved_opacity:
+                self._saved_opacity[actor] = current
+        if changed:
+            view.opacity = opacity
+
+    def _on_view_opacity(self, event):
+        """Another part of the page set the opacity: keep the drawn part faded."""
+        if self._saved_opacity:
+            self._apply_fade(event.obj)
 
     def _on_view_footprints(self, event):
         """Another part of the page replaced the footprints: put the lines of pull back."""

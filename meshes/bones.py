@@ -241,14 +241,13 @@ def hip_bone_right_sdf(points) -> np.ndarray:
     d = S.smin(d, S.tube(p, _BRIM, [9.0, 8.0, 7.0, 7.0, 7.0, 8.0, 9.0]), 8.0)
     d = S.smin(d, S.tube(p, _SUP_PUBIC, [11.0, 8.5, 8.5, 9.0]), 6.0)
     d = S.smin(d, S.ellipsoid(p, [42.0, -30.0, -70.0], [10.0, 18.0, 9.0]), 5.0)   # pubic body
-    d = S.smin(d, S.sphere(p, [50.0, -16.0, -62.0], 5.0), 3.0)                   # pubic tubercle
+    d = S.smin(d, S.sphere(p, [49.0, -17.0, -62.0], 4.5), 5.0)                   # pubic tubercle
     d = S.smin(d, S.tube(p, _ISCHIUM, [13.0, 12.5, 12.0, 10.0]), 10.0)
     d = S.smin(d, S.ellipsoid(p, [-38.0, -42.0, -24.0], [8.5, 18.0, 9.0]), 10.0)  # tuberosity
     d = S.smin(d, S.tube(p, _ISCHIO_PUBIC, [9.5, 7.0, 6.0, 7.0, 8.0]), 5.0)
     d = S.smin(d, S.round_cone(p, [-34.0, -12.0, -26.0], [-46.0, -16.0, -40.0], 8.0, 3.0), 4.0)  # spine
     # hollow the socket and cut the acetabular notch
     d = S.smax(d, -inner, 2.0)
-    notch_dir = np.array([0.0, -1.0, 0.0]) - (-n[1]) * n * -1.0
     notch_dir = np.array([0.0, -1.0, 0.0]) - (np.array([0.0, -1.0, 0.0]) @ n) * n
     notch_dir /= np.linalg.norm(notch_dir)
     notch = S.round_cone(p, notch_dir * 16 + n * 6, notch_dir * 34 + n * 6, 8.0, 9.0)
@@ -291,17 +290,12 @@ def _sacrum_sheet() -> S.CoonsSheet:
     return S.CoonsSheet(base, apex, left, right, [-1.0, 0.0, 0.0], 4.0, _sacrum_half_thickness)
 
 
-def sacrum_sdf(points) -> np.ndarray:
-    """SDF of the sacrum and coccyx, pelvis frame."""
-    p = np.atleast_2d(np.asarray(points, float))
-    d = _sacrum_sheet()(p)
-    # median sacral crest and the coccyx
-    d = S.smin(d, S.tube(p, [[-84.0, 74.0, Z_MID], [-98.0, 40.0, Z_MID], [-103.0, 8.0, Z_MID]],
-                         [3.5, 3.5, 2.5]), 7.0)
-    d = S.smin(d, S.tube(p, [[-86.0, -20.0, Z_MID], [-80.0, -30.0, Z_MID], [-72.0, -34.0, Z_MID]],
-                         [6.0, 4.5, 3.5]), 5.0)
-    # anterior sacral foramina: shallow pits in the pelvic surface, four pairs
+@lru_cache(maxsize=None)
+def _sacral_foramina() -> tuple:
+    """Centres of the pits marking the four pairs of anterior sacral foramina, 1 mm inside
+    the pelvic surface of the sacral plate."""
     c2 = S.resample(S.spline(_SAC_CURVE, 300), 101)
+    out = []
     for sv in (0.2, 0.37, 0.53, 0.68):
         i = int(sv * 100)
         c, t = c2[i], c2[min(i + 2, 100)] - c2[max(i - 2, 0)]
@@ -312,8 +306,23 @@ def sacrum_sdf(points) -> np.ndarray:
         for side in (-1.0, 1.0):
             u = 0.5 + side * 0.18
             depth = float(_sacrum_half_thickness(np.array([u]), np.array([sv]))[0]) - 1.0
-            q = [c[0] + nrm[0] * depth, c[1] + nrm[1] * depth, Z_MID + side * 0.36 * half_w]
-            d = S.smax(d, -S.sphere(p, q, 4.0), 1.0)
+            out.append(np.array([c[0] + nrm[0] * depth, c[1] + nrm[1] * depth,
+                                 Z_MID + side * 0.36 * half_w]))
+    return tuple(out)
+
+
+def sacrum_sdf(points) -> np.ndarray:
+    """SDF of the sacrum and coccyx, pelvis frame."""
+    p = np.atleast_2d(np.asarray(points, float))
+    d = _sacrum_sheet()(p)
+    # median sacral crest and the coccyx
+    d = S.smin(d, S.tube(p, [[-84.0, 74.0, Z_MID], [-98.0, 40.0, Z_MID], [-103.0, 8.0, Z_MID]],
+                         [3.5, 3.5, 2.5]), 7.0)
+    d = S.smin(d, S.tube(p, [[-86.0, -20.0, Z_MID], [-80.0, -30.0, Z_MID], [-72.0, -34.0, Z_MID]],
+                         [6.0, 4.5, 3.5]), 5.0)
+    # anterior sacral foramina: shallow pits in the pelvic surface, four pairs
+    for q in _sacral_foramina():
+        d = S.smax(d, -S.sphere(p, q, 4.0), 1.0)
     return d
 
 
@@ -537,7 +546,6 @@ def _gluteal_lines(n: int = 40) -> dict[str, np.ndarray]:
 def _crest_top() -> np.ndarray:
     """Highest point of the iliac crest: surface points above the crest rim, the highest one
     refined by projecting a small patch around it."""
-    crest, r = _crest_tube()
     fine = S.resample(S.spline(_CREST, 400), 200)
     top = _on(hip_bone_right_sdf, fine + [0.0, 10.0, 0.0])
     best = top[np.argmax(top[:, 1])]

@@ -352,7 +352,10 @@ def pelvis_sdf(points) -> np.ndarray:
 def _femur_local_frame():
     """Construction frame: shaft axis = local +Y through the neck-shaft intersection (origin).
 
-    Returns (R, T, head_local, knee_local): world = R @ local + T.
+    The neck leaves the head at the neck-shaft angle to the shaft and turned forward by the
+    anteversion angle; the head centre lies ``OFFSET`` from the shaft axis and ``LENGTH`` from
+    the knee centre.  The rotation ``R`` takes the knee-to-head line onto +Y (ISB femur frame,
+    Wu et al. 2002).  Returns (R, T, head_local, knee_local, neck_dir_local), world = R local + T.
     """
     nsa, av = np.radians(NECK_SHAFT_DEG), np.radians(ANTEVERSION_DEG)
     # unit vector head -> neck base (lateral, distal, posterior)
@@ -384,7 +387,7 @@ def _to_world(q):
 
 
 def _shaft_centre(y):
-    """Local shaft centre line (slight anterior bow, Yazji et al. style curvature)."""
+    """Local shaft centre line: straight in the frontal plane, bowed 4 mm forward."""
     t = np.clip((-y) / 380.0, 0, 1)
     return np.stack([4.0 * np.sin(np.pi * t), y, np.zeros_like(y)], axis=-1)
 
@@ -458,7 +461,6 @@ def femur_sdf(points) -> np.ndarray:
     crest_pts = _to_local(np.array([[-28.0, -14.0, 48.0], [-24.0, -36.0, 34.0], [-20.0, -56.0, 20.0]]))
     d = S.smin(d, S.tube(q, crest_pts, [7.0, 6.0, 6.0]), 8.0)
     # distal femur: metaphysis and condyles (world frame: knee centre at (0, -LENGTH, 0))
-    kc = np.array([0.0, -LENGTH, 0.0])
     distal = _distal_femur(p - np.array([0.0, -LENGTH, 0.0]))
     d = S.smin(d, distal, 12.0)
     return d

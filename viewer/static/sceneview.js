@@ -214,6 +214,7 @@ export function render({ model, el }) {
     cameraTimer: null,
     lastCamera: "",
     disposed: false,
+    loaded: false,
     patchSeq: 0,
   };
   const api = { state, model };
@@ -269,9 +270,12 @@ export function render({ model, el }) {
 
   async function applyPatch() {
     const meta = model.patch_meta || {};
-    if (!meta.seq || meta.seq <= state.patchSeq) return;
-    const buffer = await inflate(model.patch_data);
-    if (!buffer) return;
+    if (!state.loaded || !meta.seq || meta.seq <= state.patchSeq) return;
+    // patch_meta and patch_data change together; wait until both belong to the same patch.
+    const raw = toBytes(model.patch_data);
+    if (!raw || raw.length !== meta.bytes) return;
+    const buffer = await inflate(raw);
+    if (!buffer || meta.seq <= state.patchSeq) return;
     state.patchSeq = meta.seq;
     for (const item of meta.items || []) {
       const a = state.actors.get(item.name);
@@ -625,6 +629,7 @@ export function render({ model, el }) {
     interactor.onStartMouseMove((callData) => style.handleMouseMove(callData));
     marks.vtk = performance.now();
     await loadScene();
+    state.loaded = true;
     marks.meshes = performance.now();
     applyAppearance();
     applyTransforms();
@@ -648,21 +653,31 @@ export function render({ model, el }) {
   observer.observe(holder);
 
   model.on("scene_data", async () => {
-    for (const a of state.actors.values()) state.renderer.removeActor(a.actor);
+    if (!state.renderer) return;
+    state.loaded = false;
+    for (const a of state.actors.values()) {
+      state.renderer.removeActor(a.actor);
+      if (a.outline) state.renderer.removeActor(a.outline);
+    }
     state.actors.clear();
     state.names.clear();
-    marks.vtk = performance.now();
     await loadScene();
-    marks.meshes = performance.now();
+    state.loaded = true;
+    state.patchSeq = 0;
     applyAppearance();
     applyTransforms();
+    await applyPatch();
     renderNow();
   });
   model.on("patch_meta", () => applyPatch());
-  model.on("colors", () => { applyAppearance(); applyFootprints(); renderNow(); });
-  for (const p of ["opacity", "visibility", "highlight"]) model.on(p, () => { applyAppearance(); renderNow(); });
-  model.on("transforms", () => { applyTransforms(); renderNow(); });
-  model.on("footprints", () => { applyFootprints(); renderNow(); });
+  model.on("patch_data", () => applyPatch());
+  // Before the scene is loaded, init() applies the latest values itself.
+  model.on("colors", () => { if (state.loaded) { applyAppearance(); applyFootprints(); renderNow(); } });
+  for (const p of ["opacity", "visibility", "highlight"]) {
+    model.on(p, () => { if (state.loaded) { applyAppearance(); renderNow(); } });
+  }
+  model.on("transforms", () => { if (state.loaded) { applyTransforms(); renderNow(); } });
+  model.on("footprints", () => { if (state.loaded) { applyFootprints(); renderNow(); } });
   model.on("camera", () => { if (state.renderer) { applyCamera(false); renderNow(); } });
   model.on("msg:custom", (msg) => {
     if (msg && msg.type === "screenshot") screenshot(msg.filename);

@@ -177,6 +177,26 @@ def test_clicking_a_landmark_picks_it(page, scene_server, model, preset):
     assert not misses, f"{preset}: clicked landmark -> picked actor: {misses}"
 
 
+def test_a_tap_on_a_touch_screen_picks_a_landmark(browser, page_guard, scene_server, model):
+    context = browser.new_context(viewport=VIEWPORT, has_touch=True, device_scale_factor=1)
+    context.route("**/*", page_guard.route)
+    touch_page = context.new_page()
+    touch_page.on("console", page_guard.on_console)
+    touch_page.on("pageerror", page_guard.on_page_error)
+    try:
+        view = open_view(touch_page, scene_server)
+        set_preset(touch_page, view, "lateral")
+        targets = clickable_landmarks(view, model, canvas_rect(touch_page))
+        assert targets
+        lm, (x, y) = next(iter(targets.items()))
+        seq = view.picked.get("seq", 0)
+        touch_page.touchscreen.tap(x, y)
+        wait_until(lambda: view.picked.get("seq", 0) > seq, what="a pick from a tap")
+        assert view.picked["actor"] == scene.marker_name(lm)
+    finally:
+        context.close()
+
+
 def test_drag_turns_the_camera_and_picks_nothing(page, scene_server):
     view = open_view(page, scene_server)
     rect = canvas_rect(page)

@@ -719,6 +719,7 @@ class HipModel(param.Parameterized):
         super().__init__(**params)
         self._bones = bones
         self._cache: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
 
     # ---------------------------------------------------------------- internals
     @property
@@ -730,14 +731,15 @@ class HipModel(param.Parameterized):
 
     def _posture(self) -> Posture:
         key = self._key()
-        state = self._cache.get(key)
-        if state is None:
-            state = Posture(self.anatomy, *key)
-            self._cache[key] = state
-            while len(self._cache) > 16:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(key)
+        with self._lock:
+            state = self._cache.get(key)
+            if state is None:
+                state = Posture(self.anatomy, *key)
+                self._cache[key] = state
+                while len(self._cache) > 16:
+                    self._cache.popitem(last=False)
+            else:
+                self._cache.move_to_end(key)
         return state
 
     def _room(self, points) -> np.ndarray:

@@ -503,7 +503,8 @@ class MechanicsPanel(pn.custom.PyComponent):
             self.param.group, color="primary", variant="outline", sizing_mode="stretch_width",
             css_classes=["mech-group"])
         self.arrows_w = pn.widgets.Checkbox.from_param(
-            self.param.show_arrows, label="Show the lines of pull in the 3D view (dark arrows; the part is faded)")
+            self.param.show_arrows, label="Show the lines of pull in the 3D view (dark arrows; the part is faded)",
+            css_classes=["mech-arrows"])
         self.action_pane = self._html()
         self.sentence_pane = self._html()
         self.why_button = pn.widgets.Button(label="Why does it rotate the thigh this way?", color="light")

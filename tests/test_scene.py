@@ -92,6 +92,21 @@ def test_lateral_render_shows_bone_and_each_gluteus_medius_group(lateral_rgb):
         assert n > 300, f"gluteus medius {group} fibres barely visible in the lateral view: {counts}"
 
 
+@pytest.mark.parametrize("group", ["anterior", "middle", "posterior"])
+def test_each_group_colour_comes_from_that_group(model, group):
+    """Hiding one fibre group removes most pixels of its colour from the lateral view."""
+    colour = getattr(scene, f"GMED_{group.upper()}")
+    p = scene.build_plotter(model, off_screen=True)
+    try:
+        shown = pixels_like(p.screenshot(return_img=True), colour)
+        p.actors[f"gmed_{group}_right"].SetVisibility(False)
+        p.render()
+        hidden = pixels_like(p.screenshot(return_img=True), colour)
+    finally:
+        p.close()
+    assert hidden < 0.3 * shown, f"{group}: {shown} px of its colour shown, {hidden} with the group hidden"
+
+
 def test_gluteus_medius_groups_have_distinct_colours():
     hues = []
     for colour in (scene.GMED_ANTERIOR, scene.GMED_MIDDLE, scene.GMED_POSTERIOR):

@@ -434,6 +434,16 @@ def follow_model(model, view):
     return model.param.watch(lambda *_: push_posture(model, view), [*POSTURE_PARAMS, "pelvic_drop"])
 
 
+def fit_range(rng, curves, include_zero: bool = False, pad: float = 0.08) -> None:
+    """Set a Bokeh Range1d to the span of ``curves`` with a margin."""
+    values = np.concatenate([np.asarray(c, dtype=float).ravel() for c in curves])
+    lo, hi = float(values.min()), float(values.max())
+    if include_zero:
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
+    margin = pad * max(hi - lo, 1.0)
+    rng.start, rng.end = lo - margin, hi + margin
+
+
 def _later(ms: int, callback) -> None:
     doc = pn.state.curdoc
     if doc is not None and doc.session_context is not None:
@@ -604,6 +614,7 @@ class MechanicsPanel(pn.custom.PyComponent):
         fig.add_layout(LabelSet(x="x", y="y", text="text", source=cross, x_offset=4, y_offset="dy",
                                 text_font_size="14px", text_font_style="bold", text_color="colour"))
         fig.x_range = Range1d(*POSTURE_RANGES["flexion"])
+        fig.y_range = Range1d(-60.0, 70.0)
         self._style(fig)
         legend = fig.legend[0]
         fig.add_layout(legend, "below")
@@ -625,6 +636,7 @@ class MechanicsPanel(pn.custom.PyComponent):
                     line_dash="dotted")
         fig.add_layout(span)
         fig.x_range = Range1d(*POSTURE_RANGES["flexion"])
+        fig.y_range = Range1d(80.0, 180.0)
         self._style(fig)
         return fig, src, span
 
@@ -701,6 +713,8 @@ class MechanicsPanel(pn.custom.PyComponent):
                                "text": [deg(x) for x, _ in marks], "colour": [GROUP_COLOURS[g] for _, g in marks],
                                "dy": [6 if i % 2 == 0 else -22 for i in range(len(marks))]}
         self.arm_fig.title.text = AXIS_TITLES[axis]
+        fit_range(self.arm_fig.y_range, [c.curve(g, axis) for g in GROUPS], include_zero=True)
+        fit_range(self.len_fig.y_range, [c.lengths[g] for g in actions.GROUPS])
         for g, r in self.arm_lines.items():
             r.glyph.line_width = 4.5 if g == self.group else 2.0
         self.len_src.data = {"flexion": np.asarray(c.lengths["flexion"]).tolist(),

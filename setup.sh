@@ -115,7 +115,7 @@ fi
 export HIP_VIEWER_REQUIRE_BROWSER=1
 export HIP_VIEWER_CHROMIUM="$CHROMIUM"
 set +e
-"$VENV/bin/python" -m pytest "$@"
+"$VENV/bin/python" -m pytest --durations=15 "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

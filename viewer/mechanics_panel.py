@@ -366,12 +366,12 @@ def exercise_html(arms: dict, exercise: Exercise) -> str:
         for ax, _s in exercise.movement:
             role = roles[g][ax]
             cls = {"helps": "pos", "opposes": "neg", "little": "muted"}[role]
-            cells.append(f"<td class='{cls}'>{role} ({signed(a[ax])} mm)</td>")
+            cells.append(f"<td class='{cls}'>{role}, {abs(a[ax]):.0f} mm</td>")
         sw = f"<span class='swatch' style='background:{GROUP_COLOURS[g]}'></span>"
         rows.append(f"<tr><td>{sw}{esc(actions.group_title(g))}</td>{''.join(cells)}</tr>")
     return (f"<p><b>{esc(exercise.label)}</b>: the movement is "
             f"{' and '.join(movement_word(ax, s) for ax, s in exercise.movement)}. Which parts pull that way "
-            f"here (sign of the moment arm at this posture):</p>"
+            f"here (sign of the moment arm at this posture; the lever in mm):</p>"
             f"<table><tr><th>Part</th>{heads}</tr>{''.join(rows)}</table>")
 
 

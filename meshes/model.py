@@ -610,16 +610,19 @@ class Posture:
         rows_u = np.linspace(0.0, 1.0, 2 * GMED_FIBRES - 1)
         thick = np.stack([mu.thickness_profile(N_POINTS, 5.0, 21.0 + 6.0 * u, 3.5 + 1.5 * u, belly_at=0.4,
                                                tendon_from=0.88) for u in rows_u])
-        deep, sup = mu.sheet_grids(gm, thick, lookups, rows_factor=2, clearance=PELVIS_CLEAR - 1.0)
+        gmin_prof = mu.thickness_profile(N_POINTS, 3.0, 8.0, 2.5, belly_at=0.45, tendon_from=0.85)
+        gmax_prof = mu.thickness_profile(N_POINTS, 8.0, 20.0, 4.0, belly_at=0.4, tendon_from=0.85)
+        (deep, sup), gmin, gmax = mu.sheet_grids_many(
+            [(gm, thick), (self.paths[anat.muscle_of["gmin"]], gmin_prof),
+             (self.paths[anat.muscle_of["gmax"]], gmax_prof)],
+            lookups, rows_factor=2, clearance=PELVIS_CLEAR - 1.0)
         for g in FIBRE_GROUPS:
             sl = GROUP_FIBRES[g]
             rows = slice(2 * sl.start, 2 * (sl.stop - 1) + 1)
             out[f"gmed_{g}"] = (mu.closed_sheet(deep[rows], sup[rows]), deep[rows], sup[rows])
         out["gmed"] = (None, deep, sup)
-        prof = mu.thickness_profile(N_POINTS, 3.0, 8.0, 2.5, belly_at=0.45, tendon_from=0.85)
-        out["gmin"] = mu.loft_sheet(self.paths[anat.muscle_of["gmin"]], prof, lookups, clearance=PELVIS_CLEAR - 1.0)
-        prof = mu.thickness_profile(N_POINTS, 8.0, 20.0, 4.0, belly_at=0.4, tendon_from=0.85)
-        out["gmax"] = mu.loft_sheet(self.paths[anat.muscle_of["gmax"]], prof, lookups, clearance=PELVIS_CLEAR - 1.0)
+        out["gmin"] = (mu.closed_sheet(*gmin), *gmin)
+        out["gmax"] = (mu.closed_sheet(*gmax), *gmax)
         return out
 
     @functools.cached_property
@@ -641,13 +644,13 @@ class Posture:
         start = self.anat.nerve_start
         lateral = start + 12.0 * self.anat.chart.normal
         nerve_cross = vs.crossing_points(gm[back][:-1], self.tip, (52.0 + 12.0 * u)[back][:-1])
-        nerve = vs.smooth_polyline(np.vstack([start, lateral, nerve_cross]), passes=3, n=44)
+        nerve = vs.smooth_polyline(np.vstack([start, lateral, nerve_cross]), passes=3, n=34)
         branch = vs.crossing_points(gm[-2:-1], self.tip, [78.0])
         upper = vs.crossing_points(gm[back][2:], self.tip, (96.0 + 14.0 * (1 - u))[back][2:])
         lower = vs.crossing_points(gm[back][2:-2], self.tip, (40.0 + 12.0 * u)[back][2:-2])
         a_start = start + np.array([-3.0, -4.0, 0.0])
-        trunk_upper = vs.smooth_polyline(np.vstack([a_start, lateral, branch, upper]), passes=3, n=48)
-        lower_path = vs.smooth_polyline(np.vstack([branch, lower]), passes=3, n=30)
+        trunk_upper = vs.smooth_polyline(np.vstack([a_start, lateral, branch, upper]), passes=3, n=38)
+        lower_path = vs.smooth_polyline(np.vstack([branch, lower]), passes=3, n=22)
         lookups = (self.anat.pelvis, self.femur_lookup)
         clear = vs.ARTERY_RADIUS_MM + 1.0
         for lk in lookups:

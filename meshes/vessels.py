@@ -19,7 +19,7 @@ import functools
 import numpy as np
 import trimesh
 
-from meshes.muscles import closed_sheet, resample, signed_volume
+from meshes.muscles import closed_sheet, cross, resample, signed_volume
 
 SAFE_ZONE_MM = (30.0, 50.0)
 NERVE_RADIUS_MM = 1.8
@@ -41,7 +41,7 @@ def _frames(path: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     t = np.gradient(path, axis=0)
     t /= np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-9)
     ref = np.array([0.0, 0.0, 1.0]) if abs(t[0][2]) < 0.9 else np.array([1.0, 0.0, 0.0])
-    r = np.cross(t[0], ref)
+    r = cross(t[0], ref)
     r /= np.linalg.norm(r)
     rs = [r]
     for i in range(len(path) - 1):
@@ -57,7 +57,7 @@ def _frames(path: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rn = rl - (2.0 / c2) * (v2 @ rl) * v2 if c2 > 1e-12 else rl
         rs.append(rn / np.linalg.norm(rn))
     r = np.array(rs)
-    s = np.cross(t, r)
+    s = cross(t, r)
     return r, s
 
 

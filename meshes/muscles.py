@@ -14,6 +14,7 @@ Biomed Engin 3:1, obstacle-set method; here with implicit obstacles).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -54,6 +55,17 @@ class GridSDF:
     spacing: float
     shape: tuple[int, int, int]
     table: np.ndarray  # (nx*ny*nz, 4) float64: value, dvalue/dx, dvalue/dy, dvalue/dz
+
+    @functools.cached_property
+    def strides(self) -> np.ndarray:
+        """Flat-index steps of the table along x, y, z."""
+        return np.array([self.shape[1] * self.shape[2], self.shape[2], 1], dtype=np.int64)
+
+    @functools.cached_property
+    def corner_offsets(self) -> np.ndarray:
+        """Flat-index offsets of the 8 corners of a grid cell (x slowest, z fastest)."""
+        sx, sy, _ = self.strides
+        return np.array([dx * sx + dy * sy + dz for dx in (0, 1) for dy in (0, 1) for dz in (0, 1)])
 
     @classmethod
     def build(cls, fn: SDF, lo, hi, spacing: float = 2.0) -> "GridSDF":
@@ -118,15 +130,10 @@ class GridSDF:
             return d, g
         i0 = qc.astype(np.int64)
         f = qc - i0
-        sy = self.shape[2]
-        sx = self.shape[1] * sy
-        base = i0[:, 0] * sx + i0[:, 1] * sy + i0[:, 2]
-        offsets = np.array([dx * sx + dy * sy + dz for dx in (0, 1) for dy in (0, 1) for dz in (0, 1)])
-        vals = self.table[base[:, None] + offsets]                      # (M, 8, 4)
-        fx, fy, fz = f[:, 0], f[:, 1], f[:, 2]
-        gx, gy, gz = 1.0 - fx, 1.0 - fy, 1.0 - fz
-        w = np.stack([gx * gy * gz, gx * gy * fz, gx * fy * gz, gx * fy * fz,
-                      fx * gy * gz, fx * gy * fz, fx * fy * gz, fx * fy * fz], axis=1)
+        base = i0 @ self.strides
+        vals = self.table[base[:, None] + self.corner_offsets]             # (M, 8, 4)
+        wf = np.stack([1.0 - f, f], axis=2)                                 # (M, 3, 2)
+        w = (wf[:, 0, :, None, None] * wf[:, 1, None, :, None] * wf[:, 2, None, None, :]).reshape(-1, 8)
         out = np.einsum("mc,mck->mk", w, vals)
         d = out[:, 0] + gn
         g = out[:, 1:] + gap / np.maximum(gn, 1e-9)[:, None]

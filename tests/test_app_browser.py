@@ -322,3 +322,19 @@ def test_png_button_downloads_the_view(page, viewer_url, tmp_path):
     path = ARTIFACTS / "downloaded-view.png"
     download.save_as(str(path))
     assert canvas_nonblank_fraction(path.read_bytes()) > 0.05
+
+
+def test_mechanics_tab_follows_the_selection_and_draws_lines_of_pull(page, viewer_url):
+    before = open_view(page, viewer_url, "?sel=gmed_middle")
+    page.locator(".bk-tab", has_text="Mechanics").click()
+    expect(page.get_by_text("What this part does here")).to_be_visible(timeout=30_000)
+    expect(page.locator("button.bk-active", has_text="Middle")).to_be_visible()
+    for _ in range(40):  # the lines of pull arrive once the panel has computed them
+        page.wait_for_timeout(500)
+        with_arrows = scene_png(page)
+        if changed_fraction(before, with_arrows) > 0.005:
+            break
+    save_shot(page, "mechanics-tab")
+    assert changed_fraction(before, with_arrows) > 0.005
+    page.locator(".bk-tab", has_text="Card").click()
+    expect(card_title(page)).to_have_text("Gluteus medius, middle fibres")

@@ -259,6 +259,7 @@ class HipViewerApp:
         self.notices = notices + [f"Content pack problem: {p}" for p in content_problems]
         self._build_widgets(state)
         self._layout = self._build_layout()
+        self.model.param.watch(self._on_model_posture, ["flexion", "adduction", "rotation", "pelvic_drop"])
         self._show_widgets(state)
         self._render_notice()
         if defer_scene:
@@ -289,6 +290,11 @@ class HipViewerApp:
         self.apply_state(self.state)
         self.view_holder.objects = [self.view]
         self.view_holder.loading = False
+        self.mechanics = self._make_mechanics()
+        if self.mechanics is not None and cards.is_fibre_group(self.state.selection):
+            self.mechanics.group = self.state.selection[len("gmed_"):]
+        if self.mechanics is not None:
+            self.right.append(("Mechanics", pn.Column(self.mechanics, scroll=True, sizing_mode="stretch_both")))
 
     # --------------------------------------------------------------- widgets and layout
 
@@ -385,17 +391,38 @@ class HipViewerApp:
             width=340, scroll=True, sizing_mode="stretch_height", css_classes=["sidebar"],
             styles={"background": "#f4f1ea", "border-right": "1px solid #d9d2c3"},
         )
-        card_col = pn.Column(self.notice, self.card, width=420, scroll=True, sizing_mode="stretch_height",
+        card_col = pn.Column(self.notice, self.card, scroll=True, sizing_mode="stretch_both",
                              css_classes=["card-column"])
+        self.mechanics = None  # added with the 3D view (it needs the model's geometry)
+        self.right = pn.Tabs(("Card", card_col), width=430, sizing_mode="stretch_height", dynamic=True)
+        self.right.param.watch(self._on_tab, "active")
         self.view_holder = pn.Column(
             pn.pane.HTML("<p class='scene-wait' role='status'>Building the 3D model…</p>", stylesheets=[APP_CSS]),
             sizing_mode="stretch_both", min_height=420, min_width=320, loading=True,
         )
-        main = pn.Row(sidebar, self.view_holder, card_col, sizing_mode="stretch_both")
+        main = pn.Row(sidebar, self.view_holder, self.right, sizing_mode="stretch_both")
         return pn.Column(header, main, sizing_mode="stretch_both", min_height=720)
 
     def __panel__(self):
         return self._layout
+
+    def _make_mechanics(self):
+        """The mechanics panel (moment arms, curves, animation, single-leg stance, exercises)
+        on this session's model; it moves the model, and the view follows the model."""
+        try:
+            from viewer.mechanics_panel import mechanics_panel
+        except ImportError:
+            return None
+        panel = mechanics_panel(self.model, lambda: self.view)
+        panel.show_arrows = False  # lines of pull only while the Mechanics tab is open
+        panel.param.watch(lambda e: self.select(e.new) if e.new else None, "card_id")
+        panel.param.watch(lambda e: self._push_scene(), "group")
+        return panel
+
+    def _on_tab(self, event):
+        if self.mechanics is not None:
+            self.mechanics.show_arrows = event.new == 1
+            self._push_scene()
 
     # --------------------------------------------------------------- state
 
@@ -456,6 +483,8 @@ class HipViewerApp:
             finally:
                 self._restoring = False
         self.update(selection=sid)
+        if self.mechanics is not None and cards.is_fibre_group(sid):
+            self.mechanics.group = sid[len("gmed_"):]  # the mechanics tab follows the chosen part
 
     # --------------------------------------------------------------- to the view
 
@@ -480,19 +509,20 @@ class HipViewerApp:
             for actor in actors:
                 visibility[actor] = layer in shown
                 opacity[actor] = float(self.state.opacity.get(layer, 1.0))
-        colours = dict(self._base_colours)
+        colours = {**self._base_colours, **{k: v for k, v in (self.view.colors or {}).items() if k.startswith("pull_")}}
         for group in ("anterior", "middle", "posterior"):
             colour = STYLES[f"gmed_{group}"][0] if self.state.colour_by_group else GMED_ONE_COLOUR
             for actor in ACTORS[f"gmed_{group}"]:
                 colours[actor] = colour
-        footprints = self._footprints()
+        footprints = self._merged_footprints()
         for name in footprints:
-            colours[name] = FOOTPRINT_COLOUR
+            if not name.startswith("pull_"):
+                colours[name] = FOOTPRINT_COLOUR
         self.view.param.update(
             visibility=visibility,
             opacity=opacity,
             colors=colours,
-            highlight=selection.highlight_for(self.state.selection),
+            highlight=self._highlight(),
             footprints=footprints,
         )
 
@@ -507,16 +537,48 @@ class HipViewerApp:
         return {k: np.round(np.asarray(v, dtype=float).reshape(-1, 3), 1).tolist() for k, v in chosen.items()}
 
     def _push_posture(self):
-        """Move the femur and the muscles to the model's posture."""
+        """Move the bones, muscles, nerve, artery and markers to the model's posture."""
         if self.view is None:
             return
-        meshes = self.model.meshes()
-        moving = {k: v for k, v in meshes.items() if k not in ("pelvis", "sacrum", "femur_right", "femur_left")}
-        self.view.set_transform("femur_right", self.model.femur_transform("right"))
-        self.view.update_meshes(moving)
-        self.view.update_landmarks(self.model.landmarks())
+        from viewer.mechanics_panel import push_posture
+
+        push_posture(self.model, self.view)
         if self.state.selection:
-            self.view.footprints = self._footprints()
+            self.view.footprints = self._merged_footprints()
+
+    def _highlight(self) -> list[str]:
+        """Meshes to highlight; while the mechanics tab draws a part's lines of pull, that
+        part stays faded (a highlight would make it opaque and hide the lines)."""
+        actors = selection.highlight_for(self.state.selection)
+        mech = self.mechanics
+        if mech is not None and mech.show_arrows:
+            groups = ("anterior", "middle", "posterior") if mech.group == "whole" else (mech.group,)
+            drawn = {f"gmed_{g}_{side}" for g in groups for side in ("right", "left")}
+            actors = [a for a in actors if a not in drawn]
+        return actors
+
+    def _merged_footprints(self) -> dict:
+        """The selection's attachment outlines plus whatever else the view draws (the
+        mechanics panel's lines of pull)."""
+        mine = self._footprints()
+        others = {k: v for k, v in (self.view.footprints or {}).items() if k.startswith("pull_")}
+        return {**mine, **others}
+
+    def _on_model_posture(self, *events):
+        """The model moved (the sliders, a link, or the mechanics panel): follow it."""
+        posture = {name: float(getattr(self.model, name)) for name in ("flexion", "adduction", "rotation")}
+        if posture != self.state.posture():
+            self.state = self.state.with_changes(**posture)
+        if any(abs(float(self.sliders[k].value) - v) > 1e-9 for k, v in posture.items()):
+            self._restoring = True
+            try:
+                for name, value in posture.items():
+                    self.sliders[name].value = value
+            finally:
+                self._restoring = False
+        self._push_posture()
+        self._render_card()
+        self._schedule_url()
 
     # --------------------------------------------------------------- events
 
@@ -547,10 +609,7 @@ class HipViewerApp:
         self._posture_pending = False
         if self.view is None:
             return
-        self.model.param.update(**self.state.posture())
-        self._push_posture()
-        self._render_card()
-        self._schedule_url()
+        self.model.param.update(**self.state.posture())  # the model's watcher moves the view
 
     def _set_sliders(self, flexion, adduction, rotation):
         for name, value in zip(("flexion", "adduction", "rotation"), (flexion, adduction, rotation)):

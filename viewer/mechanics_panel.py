@@ -140,9 +140,23 @@ def deg(value: float) -> str:
     return f"{round(float(value)) + 0:d}°"
 
 
+#: Words for the sign of each posture angle (+, -).
+ANGLE_WORDS = {"flexion": ("flexion", "extension"), "adduction": ("adduction", "abduction"),
+               "rotation": ("internal rotation", "external rotation")}
+
+
+def angle_text(name: str, value: float) -> str:
+    """A posture angle in words: ``adduction -30`` reads "abduction 30°"."""
+    pos, neg = ANGLE_WORDS[name]
+    v = round(float(value))
+    if v == 0:
+        return f"{name} 0°"
+    return f"{neg if v < 0 else pos} {deg(abs(v))}"
+
+
 def posture_text(model) -> str:
     ang = model.joint_angles()
-    return f"flexion {deg(ang['flexion'])}, adduction {deg(ang['adduction'])}, rotation {deg(ang['rotation'])}"
+    return ", ".join(angle_text(k, ang[k]) for k in POSTURE_PARAMS)
 
 
 # ---------------------------------------------------------------- curves
@@ -698,8 +712,8 @@ class MechanicsPanel(pn.custom.PyComponent):
         if c is None:
             return
         items = "".join(f"<li>{esc(s.split(': ', 1)[1])}</li>" for s in c.sentences(self.group))
-        self.sentence_pane.object = (f"<p>Over hip flexion (adduction {deg(c.adduction)}, rotation "
-                                     f"{deg(c.rotation)}):</p><ul>{items}</ul>")
+        self.sentence_pane.object = (f"<p>Over hip flexion ({angle_text('adduction', c.adduction)}, "
+                                     f"{angle_text('rotation', c.rotation)}):</p><ul>{items}</ul>")
 
     def _refresh_plot(self):
         c = self._curves
@@ -720,8 +734,8 @@ class MechanicsPanel(pn.custom.PyComponent):
         self.len_src.data = {"flexion": np.asarray(c.lengths["flexion"]).tolist(),
                              **{g: np.asarray(c.lengths[g]).tolist() for g in actions.GROUPS}}
         self.curve_note.object = (
-            f"<p class='muted'>Dots: where an action reverses (moment arm 0). Curves at adduction "
-            f"{deg(c.adduction)}, rotation {deg(c.rotation)}; dotted line: the current flexion.</p>")
+            f"<p class='muted'>Dots: where an action reverses (moment arm 0). Curves at "
+            f"{angle_text('adduction', c.adduction)}, {angle_text('rotation', c.rotation)}; dotted line: the current flexion.</p>")
         self.download.filename = f"gluteus_medius_curves_add{c.adduction:.0f}_rot{c.rotation:.0f}.csv"
 
     def _csv(self):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -44,19 +43,6 @@ def one_line_error(result: subprocess.CompletedProcess) -> str:
     return lines[0]
 
 
-def has_module(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-needs_measure = pytest.mark.skipif(
-    not has_module("meshes.measure"), reason="meshes.measure is not part of this tree yet"
-)
-needs_check = pytest.mark.skipif(
-    not has_module("annotations.check"), reason="annotations.check is not part of this tree yet"
-)
 
 
 # --------------------------------------------------------------------------- help and errors
@@ -128,7 +114,6 @@ def test_server_prints_its_url_once(viewer_server):
 
 # --------------------------------------------------------------------------- measure
 
-@needs_measure
 def test_measure_json_is_one_document_for_the_posture_asked_for():
     result = run(["measure", "--flexion", "30", "--adduction", "-10", "--rotation", "5",
                   "--side", "left", "--json"])
@@ -149,7 +134,6 @@ def test_measure_json_is_one_document_for_the_posture_asked_for():
     assert all(len(xyz) == 3 for xyz in report["landmarks"].values())
 
 
-@needs_measure
 def test_measure_default_output_is_readable_text():
     result = run(["measure"])
     assert result.returncode == 0, result.stderr
@@ -157,7 +141,6 @@ def test_measure_default_output_is_readable_text():
     assert not result.stdout.lstrip().startswith("{")
 
 
-@needs_measure
 @pytest.mark.parametrize(
     "args, name",
     [
@@ -174,16 +157,38 @@ def test_measure_rejects_postures_out_of_range(args, name):
     assert result.stdout == ""
 
 
+def test_stance_json_reports_forces_levers_and_drop():
+    full = run(["stance", "--json"])
+    assert full.returncode == 0, full.stderr
+    level = json.loads(full.stdout)
+    assert level["pelvic_drop_deg"] == 0
+    assert 2.2 <= level["joint_force_bw"] <= 3.2
+    assert set(level["lever_arms_mm"]) >= {"abductor", "body_weight"}
+    assert (level["side"], level["strength_pct"], level["cane"], level["lean_deg"]) == ("right", 100.0, False, 0.0)
+    weak = json.loads(run(["stance", "--strength", "20", "--cane", "--json"]).stdout)
+    assert weak["cane"] is True and weak["strength_pct"] == 20.0
+    assert weak["abductor_force_bw"] < level["abductor_force_bw"]
+
+
+@pytest.mark.parametrize(
+    "args, name",
+    [(["--strength", "400"], "strength"), (["--lean", "abc"], "lean"), (["--side", "up"], "side")],
+)
+def test_stance_rejects_bad_arguments_in_one_line(args, name):
+    result = run(["stance", *args, "--json"])
+    assert result.returncode == 2
+    assert name in one_line_error(result)
+    assert result.stdout == ""
+
+
 # --------------------------------------------------------------------------- content
 
-@needs_check
 def test_check_content_passes_the_built_in_pack():
     result = run(["check-content", str(BUILTIN_PACK)])
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
 
 
-@needs_check
 def test_check_content_fails_a_broken_pack(tmp_path):
     (tmp_path / "broken.yaml").write_text("entries:\n  - id: [unclosed\n")
     result = run(["check-content", str(tmp_path)])
@@ -192,7 +197,6 @@ def test_check_content_fails_a_broken_pack(tmp_path):
     assert "broken.yaml" in result.stdout + result.stderr
 
 
-@needs_check
 def test_serving_a_broken_content_pack_refuses_with_exit_code_1(tmp_path):
     (tmp_path / "broken.yaml").write_text("entries:\n  - id: [unclosed\n")
     result = run(["--content", str(tmp_path), "--port", "0", "--no-browser"])

@@ -21,6 +21,7 @@ DESCRIPTION = (
 
 USAGE = """%(prog)s [--host HOST] [--port PORT] [--no-browser] [--content DIR]
        %(prog)s measure [--flexion DEG] [--adduction DEG] [--rotation DEG] [--side {right,left}] [--json]
+       %(prog)s stance [--side {right,left}] [--strength PCT] [--cane] [--lean DEG] [--json]
        %(prog)s check-content PATH"""
 
 EPILOG = """examples:
@@ -28,6 +29,7 @@ EPILOG = """examples:
   hip-viewer --host 0.0.0.0           serve to the classroom network
   hip-viewer --content my-pack        add a content pack over the built-in one
   hip-viewer measure --flexion 30 --json
+  hip-viewer stance --strength 40 --json
   hip-viewer check-content my-pack
 """
 
@@ -81,6 +83,21 @@ def build_parser() -> argparse.ArgumentParser:
                          help="which hip (default right)")
     measure.add_argument("--json", action="store_true",
                          help="print one JSON document instead of readable text")
+
+    stance = sub.add_parser(
+        "stance", help="single-leg stance: abductor and hip joint forces, pelvic drop",
+        description="Frontal-plane single-leg stance (Pauwels-style lever model; see docs/mechanics.md).",
+    )
+    stance.add_argument("--side", choices=("right", "left"), default="right",
+                        help="stance leg (default right)")
+    stance.add_argument("--strength", type=float, default=100.0, metavar="PCT",
+                        help="abductor strength in %% of normal (0-150; default 100)")
+    stance.add_argument("--cane", action="store_true",
+                        help="a cane in the hand opposite the stance leg")
+    stance.add_argument("--lean", type=float, default=0.0, metavar="DEG",
+                        help="trunk lean toward the stance side in degrees (-10 to 30; default 0)")
+    stance.add_argument("--json", action="store_true",
+                        help="print one JSON document instead of readable text")
 
     check = sub.add_parser(
         "check-content", help="check a content pack and report every problem",
@@ -142,6 +159,21 @@ def run_measure(args) -> int:
     return 0
 
 
+def run_stance(args) -> int:
+    from meshes import stance
+
+    try:
+        stance.check_stance_args(args.side, args.strength, args.cane, args.lean)
+    except ValueError as exc:
+        return _error(f"--{exc}", 2)
+    report = stance.stance_cli_report(args)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print("\n".join(format_report(report)))
+    return 0
+
+
 def run_check_content(args) -> int:
     from annotations.check import check_content
 
@@ -186,6 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "measure":
             return run_measure(args)
+        if args.command == "stance":
+            return run_stance(args)
         if args.command == "check-content":
             return run_check_content(args)
         return run_serve(args)

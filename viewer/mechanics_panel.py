@@ -64,7 +64,7 @@ ARROW_FADE = 0.3
 
 #: Animation: frames per cycle, ms between frames, and how far each action moves the femur.
 FRAMES = 16
-FRAME_MS = 180
+FRAME_MS = 250
 #: group -> [(model parameter, axis whose moment-arm sign sets the direction, degrees)].
 #: Adduction moves against the abduction arm (abduction is negative adduction).
 ANIMATIONS: dict[str, tuple[tuple[str, str, float], ...]] = {

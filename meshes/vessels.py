@@ -147,7 +147,18 @@ def band_grid(surface_rows, centre: np.ndarray, lo: float, hi: float, levels: in
     if len(rows) < 2:       # the fan is too close to the tip: keep the band's shape anyway
         rows = [np.array([point_at_distance(path, centre, d, clamp=True) for d in dists])
                 for path in surface_rows]
-    return np.array(rows)
+    return drop_coincident_rows(np.array(rows))
+
+
+def drop_coincident_rows(grid: np.ndarray, tol: float = 0.05) -> np.ndarray:
+    """The grid without rows that collapse (a fibre too short to reach the whole band gives
+    the same point for several distances) or repeat the row before them (fibres that meet in
+    the tendon): either would make zero-area triangles in a mesh built over the grid."""
+    spread = np.linalg.norm(np.diff(grid, axis=1), axis=-1).min(axis=1) > tol
+    keep = [i for i in range(len(grid)) if spread[i]]
+    keep = [i for j, i in enumerate(keep)
+            if j == 0 or np.linalg.norm(grid[i] - grid[keep[j - 1]], axis=-1).min() > tol]
+    return grid[keep]
 
 
 def ribbon_mesh(grid: np.ndarray, normals: np.ndarray, lift: float = 0.4, thickness: float = 1.0) -> trimesh.Trimesh:

@@ -22,6 +22,7 @@ DESCRIPTION = (
 USAGE = """%(prog)s [--host HOST] [--port PORT] [--no-browser] [--content DIR]
        %(prog)s measure [--flexion DEG] [--adduction DEG] [--rotation DEG] [--side {right,left}] [--json]
        %(prog)s stance [--side {right,left}] [--strength PCT] [--cane] [--lean DEG] [--json]
+       %(prog)s export-mesh --format {glb,stl,obj} [--flexion DEG] [--adduction DEG] [--rotation DEG] OUT
        %(prog)s check-content PATH"""
 
 EPILOG = """examples:
@@ -30,6 +31,7 @@ EPILOG = """examples:
   hip-viewer --content my-pack        add a content pack over the built-in one
   hip-viewer measure --flexion 30 --json
   hip-viewer stance --strength 40 --json
+  hip-viewer export-mesh --format glb --flexion 45 hip.glb
   hip-viewer check-content my-pack
 """
 
@@ -98,6 +100,20 @@ def build_parser() -> argparse.ArgumentParser:
                         help="trunk lean toward the stance side in degrees (-10 to 30; default 0)")
     stance.add_argument("--json", action="store_true",
                         help="print one JSON document instead of readable text")
+
+    export = sub.add_parser(
+        "export-mesh", help="write the model's meshes for Blender, slides or 3D printing",
+        description="Write every mesh of the model at one posture (ISB pelvis frame, mm). glb: one "
+                    "file with a named node per structure; stl and obj: a folder OUT with one file "
+                    "per structure.",
+    )
+    export.add_argument("--format", choices=("glb", "stl", "obj"), required=True,
+                        help="file format")
+    for name, words in (("flexion", "+ flexion, - extension"), ("adduction", "+ adduction, - abduction"),
+                        ("rotation", "+ internal, - external")):
+        export.add_argument(f"--{name}", type=float, default=0.0, metavar="DEG",
+                            help=f"hip {name} in degrees ({words}; default 0)")
+    export.add_argument("out", metavar="OUT", help="output file (glb) or folder (stl, obj)")
 
     check = sub.add_parser(
         "check-content", help="check a content pack and report every problem",
@@ -174,6 +190,24 @@ def run_stance(args) -> int:
     return 0
 
 
+def run_export_mesh(args) -> int:
+    from meshes import export, measure
+    from meshes.model import HipModel
+
+    angles = {}
+    for name in ("flexion", "adduction", "rotation"):
+        try:
+            angles[name] = measure.check_posture(name, getattr(args, name))
+        except ValueError as exc:
+            return _error(str(exc), 2)
+    try:
+        files = export.export_meshes(HipModel(**angles).meshes(), args.out, args.format)
+    except OSError as exc:
+        return _error(f"cannot write {args.out}: {exc.strerror or exc}", 1)
+    print(f"wrote {len(files)} file(s): {files[0] if len(files) == 1 else files[0].parent}")
+    return 0
+
+
 def run_check_content(args) -> int:
     from annotations.check import check_content
 
@@ -220,6 +254,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_measure(args)
         if args.command == "stance":
             return run_stance(args)
+        if args.command == "export-mesh":
+            return run_export_mesh(args)
         if args.command == "check-content":
             return run_check_content(args)
         return run_serve(args)

@@ -161,3 +161,20 @@ def test_handout_offline_draws_picks_and_switches_level(handout_file, offline_pa
     first = page.evaluate("document.getElementById('structures').value")
     page.wait_for_function(f"document.getElementById('card').dataset.selection === {json.dumps(first)}")
     save_shot(page, "handout-offline-keyboard")
+
+    # Dragging turns the model; a camera button frames it again.
+    before = page.evaluate("JSON.stringify(window.__handout.camera())")
+    box = page.locator("#scene").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    for step in range(1, 9):
+        page.mouse.move(cx + 25 * step, cy + 6 * step)
+        page.wait_for_timeout(30)
+    page.mouse.up()
+    page.wait_for_function(f"JSON.stringify(window.__handout.camera()) !== {json.dumps(before)}", timeout=10_000)
+    save_shot(page, "handout-offline-turned")
+    page.get_by_role("button", name="Front").click()
+    page.wait_for_timeout(300)
+    assert canvas_nonblank_fraction(scene_png(page)) > 0.05
+    save_shot(page, "handout-offline-front")

@@ -47,6 +47,15 @@ except Exception:  # pragma: no cover - the app needs Panel widgets; the hand-ou
 
 TITLE = "Hip anatomy: gluteus medius"
 
+#: Camera buttons above the view: preset name (``viewer.scene.CAMERA_PRESETS``) -> label.
+CAMERA_BUTTONS: dict[str, str] = {
+    "lateral": "Side",
+    "anterior": "Front",
+    "posterior": "Back",
+    "superior": "Top",
+    "reset": "Reset view",
+}
+
 WELCOME = (
     '<article class="card" aria-labelledby="card-title">'
     '<h2 id="card-title">Choose a structure</h2>'
@@ -182,6 +191,8 @@ def handout_data(model, pack, plotter) -> dict:
             "transforms": params["transforms"],
             "camera": _scene.frame_camera(encoded["focus"], "lateral"),
         },
+        "focus": list(encoded["focus"]),
+        "cameras": {name: _scene.frame_camera(encoded["focus"], name) for name in CAMERA_BUTTONS},
         "rules": {
             "actor_structure": actor_structure,
             "actor_layer": actor_layer,
@@ -213,6 +224,14 @@ def _level_buttons(levels, default: str) -> str:
         )
     out.append("</fieldset>")
     return "".join(out)
+
+
+def _camera_buttons() -> str:
+    buttons = "".join(
+        f'<button type="button" data-camera="{html.escape(name)}">{html.escape(label)}</button>'
+        for name, label in CAMERA_BUTTONS.items()
+    )
+    return f'<div class="cameras" role="group" aria-label="View from">{buttons}</div>'
 
 
 def _structure_select(structures) -> str:
@@ -257,8 +276,9 @@ def handout_html(data: dict) -> str:
         _level_buttons(data["levels"], data["default_level"]),
         "</header>",
         '<main class="ho-main">',
-        '<section class="ho-view" aria-label="3D model of the hip (drag to turn, scroll to zoom)">'
-        '<div id="scene" class="ho-scene"></div></section>',
+        '<section class="ho-view-wrap" aria-label="3D model of the hip (drag to turn, scroll to zoom)">',
+        _camera_buttons(),
+        '<div class="ho-view"><div id="scene" class="ho-scene"></div></div></section>',
         '<aside class="ho-side">',
         _structure_select(data["structures"]),
         f'<div id="card" class="card-region" tabindex="-1" aria-live="polite">{data["welcome"]}</div>',
@@ -304,10 +324,21 @@ def write_handout(out_path, model=None, pack=None) -> int:
     return len(payload)
 
 
-def main_export_html(out: str) -> int:
-    """``hip-viewer export-html OUT.html``: write the hand-out; returns the exit code."""
+def main_export_html(out: str, content_dirs=()) -> int:
+    """``hip-viewer [--content DIR] export-html OUT.html``: write the hand-out; returns the
+    exit code (0 written, 1 not written).  ``content_dirs`` are content packs laid over the
+    built-in one, as for the viewer."""
+    pack = None
+    if content_dirs:
+        from annotations import ContentError, load_pack
+
+        try:
+            pack = load_pack(*content_dirs)
+        except ContentError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
     try:
-        size = write_handout(out)
+        size = write_handout(out, pack=pack)
     except (HandoutError, OSError) as exc:
         print(f"hip-viewer: error: could not write {out}: {exc}", file=sys.stderr)
         return 1

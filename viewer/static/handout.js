@@ -90,11 +90,11 @@
     update("highlight", sid ? data.highlight[sid] || [] : []);
     if (!fromList) listEl.value = sid || "";
     showCard();
-    if (!fromList && sid) cardEl.focus({ preventScroll: true });
   }
 
   listEl.addEventListener("change", () => select(listEl.value || null, true));
   listEl.addEventListener("keydown", (ev) => {
+    // Enter moves to the card, so a screen reader can read it.
     if (ev.key === "Enter" && listEl.value) { ev.preventDefault(); cardEl.focus(); }
   });
   for (const radio of document.querySelectorAll('input[name="level"]')) {
@@ -120,6 +120,14 @@
     holder.innerHTML = '<p class="ho-error">The 3D view could not start in this browser; the list of structures still opens every card.</p>';
   }
 
+  for (const button of document.querySelectorAll("button[data-camera]")) {
+    button.addEventListener("click", () => {
+      const cam = data.cameras[button.dataset.camera];
+      // "preset" makes the view fit the scene to its own width and height.
+      if (cam && api) update("camera", { ...cam, preset: button.dataset.camera, focus: data.focus });
+    });
+  }
+
   // A small hook for checks and for teachers' own scripts.
   window.__handout = {
     data,
@@ -131,6 +139,7 @@
     },
     resolvePick,
     ready: () => !!model.ready,
+    camera: () => model.camera,
     // Page coordinates (CSS px) of a landmark marker, or null if it is not shown.
     project(id) {
       if (!api || !api.projectMarkers) return null;

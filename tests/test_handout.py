@@ -178,3 +178,50 @@ def test_handout_offline_draws_picks_and_switches_level(handout_file, offline_pa
     page.wait_for_timeout(300)
     assert canvas_nonblank_fraction(scene_png(page)) > 0.05
     save_shot(page, "handout-offline-front")
+
+
+def _pick_cases(landmarks: dict) -> list[dict]:
+    gt = landmarks[CLICK_LANDMARK]
+    asis = landmarks["asis_right"]
+    return [
+        {"actor": "lm:gmin", "position": landmarks["gmin"]},
+        {"actor": "lm:no_such_landmark", "position": [0, 0, 0]},
+        {"actor": "gmed_middle_right", "position": [9999, 0, 0]},
+        {"actor": "gmed_middle_right", "position": landmarks["gmed_origin"]},
+        {"actor": "gmax_right", "position": gt},
+        {"actor": "gmax_right", "position": [9999, 0, 0]},
+        {"actor": "safe_zone_right", "position": [gt[0] + 3, gt[1], gt[2]]},
+        {"actor": "pelvis", "position": [asis[0] + 2, asis[1], asis[2]]},
+        {"actor": "pelvis", "position": [9999, 0, 0]},
+        {"actor": "femur_right", "position": gt},
+        {"actor": "pelvis", "position": None},
+        {"actor": None, "position": gt},
+    ]
+
+
+def test_page_resolves_clicks_as_the_viewer_does(handout_file, offline_page):
+    """The page's click rules give the same landmark as ``viewer.selection.resolve_pick``."""
+    import numpy as np
+
+    from viewer import selection
+
+    page = offline_page
+    path, _ = handout_file
+    page.goto(path.as_uri(), wait_until="domcontentloaded")
+    page.wait_for_function("window.__handout !== undefined")
+    data = page.evaluate("window.__handout.data.rules")
+    landmarks = page.evaluate("window.__handout.data.landmarks")
+    cases = _pick_cases(landmarks)
+    got = page.evaluate("(cases) => cases.map((c) => window.__handout.resolvePick(c))", cases)
+    expected = [
+        selection.resolve_pick(
+            case,
+            {k: np.asarray(v, dtype=float) for k, v in landmarks.items()},
+            data["visible_layers"],
+            data["snap_mm"],
+            see_through=data["see_through"],
+        )
+        for case in cases
+    ]
+    assert got == expected
+    assert "gmax" in data["see_through"]

@@ -23,6 +23,7 @@ USAGE = """%(prog)s [--host HOST] [--port PORT] [--no-browser] [--content DIR]
        %(prog)s measure [--flexion DEG] [--adduction DEG] [--rotation DEG] [--side {right,left}] [--json]
        %(prog)s stance [--side {right,left}] [--strength PCT] [--cane] [--lean DEG] [--json]
        %(prog)s export-mesh --format {glb,stl,obj} [--flexion DEG] [--adduction DEG] [--rotation DEG] OUT
+       %(prog)s [--content DIR] export-html OUT.html
        %(prog)s check-content PATH"""
 
 EPILOG = """examples:
@@ -32,6 +33,7 @@ EPILOG = """examples:
   hip-viewer measure --flexion 30 --json
   hip-viewer stance --strength 40 --json
   hip-viewer export-mesh --format glb --flexion 45 hip.glb
+  hip-viewer export-html hip-handout.html
   hip-viewer check-content my-pack
 """
 
@@ -114,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
         export.add_argument(f"--{name}", type=float, default=0.0, metavar="DEG",
                             help=f"hip {name} in degrees ({words}; default 0)")
     export.add_argument("out", metavar="OUT", help="output file (glb) or folder (stl, obj)")
+
+    handout = sub.add_parser(
+        "export-html", help="write the offline hand-out: one HTML file of the 3D hip and its cards",
+        description="Write one self-contained HTML file (3D model, cards, reading levels) "
+                    "that opens from disk with no server or network.",
+    )
+    handout.add_argument("out", metavar="OUT.html", help="the HTML file to write")
 
     check = sub.add_parser(
         "check-content", help="check a content pack and report every problem",
@@ -256,6 +265,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_stance(args)
         if args.command == "export-mesh":
             return run_export_mesh(args)
+        if args.command == "export-html":
+            from viewer.handout import main_export_html
+
+            return main_export_html(args.out, content_dirs=tuple(args.content))
         if args.command == "check-content":
             return run_check_content(args)
         return run_serve(args)

@@ -15,8 +15,13 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pyvista as pv
+from vtkmodules.vtkCommonCore import vtkLogger
 
 from meshes.landmarks import LANDMARK_IDS
+
+# Off-screen rendering on a machine without a display works (VTK falls back to EGL/OSMesa),
+# but VTK logs a warning about the missing X server first; show VTK's errors only.
+vtkLogger.SetStderrVerbosity(vtkLogger.VERBOSITY_ERROR)
 
 # ---------------------------------------------------------------------------------------
 # Palette

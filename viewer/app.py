@@ -20,6 +20,7 @@ import panel as pn
 import param
 
 from meshes.frame import POSTURE_RANGES
+from meshes.model import HipModel
 from meshes.landmarks import LANDMARK_IDS, LANDMARKS
 from viewer import cards, selection
 from viewer.state import (
@@ -57,97 +58,6 @@ SEE_THROUGH_BELOW = 0.5
 POSTURE_THROTTLE_MS = 60
 #: The address bar follows the view once it has been still this long (ms).
 URL_DEBOUNCE_MS = 400
-
-
-# ---------------------------------------------------------------------------------------
-# Stand-in model, used only while ``meshes.model`` is not installed
-
-
-class _StandInModel(param.Parameterized):
-    """A few primitive shapes with the scene's names; straight fibres from origin to
-    insertion.  Moment arm of a straight line of action u through p about axis a through the
-    HJC: ((p - HJC) x u) . a (see /work/shared/reference/anatomy.md)."""
-
-    flexion = param.Number(0.0, bounds=POSTURE_RANGES["flexion"])
-    adduction = param.Number(0.0, bounds=POSTURE_RANGES["adduction"])
-    rotation = param.Number(0.0, bounds=POSTURE_RANGES["rotation"])
-    pelvic_drop = param.Number(0.0)
-
-    _ORIGINS = {"anterior": (20.0, 100.0, 45.0), "middle": (-15.0, 115.0, 40.0), "posterior": (-50.0, 95.0, 25.0)}
-    _INSERT = {"anterior": (-5.0, 0.0, 60.0), "middle": (-15.0, 5.0, 62.0), "posterior": (-25.0, 5.0, 55.0)}
-
-    def femur_transform(self, side="right"):
-        import numpy as np
-
-        from meshes.frame import hip_rotation
-
-        m = np.eye(4)
-        m[:3, :3] = hip_rotation(self.flexion, self.adduction, self.rotation, side)
-        return m
-
-    def _femur(self, p):
-        import numpy as np
-
-        m = self.femur_transform()
-        return (m[:3, :3] @ np.asarray(p, dtype=float))
-
-    def _tube(self, a, b, r):
-        import numpy as np
-        import trimesh
-
-        return trimesh.creation.cylinder(radius=r, segment=np.array([a, b], dtype=float), sections=16)
-
-    def meshes(self):
-        import trimesh
-
-        out = {
-            "pelvis": trimesh.creation.icosphere(2, 60.0).apply_translation((-20.0, 90.0, -40.0)),
-            "femur_right": self._tube((0.0, 0.0, 0.0), self._femur((0.0, -400.0, 30.0)), 14.0),
-        }
-        for g in ("anterior", "middle", "posterior"):
-            out[f"gmed_{g}_right"] = self._tube(self._ORIGINS[g], self._femur(self._INSERT[g]), 12.0)
-        out["gmin_right"] = self._tube((10.0, 70.0, 35.0), self._femur((5.0, 0.0, 55.0)), 8.0)
-        out["gmax_right"] = self._tube((-90.0, 80.0, 0.0), self._femur((-20.0, -80.0, 40.0)), 22.0)
-        out["superior_gluteal_nerve_right"] = self._tube((-60.0, 60.0, 20.0), (20.0, 75.0, 45.0), 2.0)
-        out["superior_gluteal_artery_right"] = self._tube((-60.0, 55.0, 18.0), (20.0, 70.0, 43.0), 2.0)
-        out["safe_zone_right"] = self._tube(self._femur((-40.0, 50.0, 60.0)), self._femur((30.0, 50.0, 60.0)), 6.0)
-        return out
-
-    def landmarks(self):
-        import numpy as np
-
-        lm = {"gmed_origin": np.array(self._ORIGINS["middle"]), "greater_trochanter_tip": self._femur((-20.0, 5.0, 58.0)),
-              "asis_right": np.array((62.0, 74.0, 44.0)), "hip_joint_centre": np.zeros(3)}
-        for g in ("anterior", "middle", "posterior"):
-            lm[f"gmed_{g}"] = (np.array(self._ORIGINS[g]) + self._femur(self._INSERT[g])) / 2
-        return lm
-
-    def footprints(self):
-        import numpy as np
-
-        ring = np.array([[np.cos(t) * 25, np.sin(t) * 15, 0] for t in np.linspace(0, 2 * np.pi, 24)])
-        return {"gmed_origin": ring + (-15.0, 110.0, 42.0), "gmed_lateral_facet": np.array([self._femur(p) for p in ring * 0.5 + (-15.0, 0.0, 63.0)])}
-
-    def moment_arms(self):
-        import numpy as np
-
-        from meshes.frame import joint_axes
-
-        axes = joint_axes(self.flexion, self.adduction, self.rotation)
-        out = {}
-        for g in ("anterior", "middle", "posterior"):
-            o, i = np.array(self._ORIGINS[g]), self._femur(self._INSERT[g])
-            u = (o - i) / np.linalg.norm(o - i)
-            out[g] = {k: float(np.cross(i, u) @ a) for k, a in axes.items()}
-        return out
-
-
-def _model_class():
-    try:
-        from meshes.model import HipModel
-    except ImportError:
-        return _StandInModel
-    return HipModel
 
 
 # ---------------------------------------------------------------------------------------
@@ -198,7 +108,7 @@ def shared_plotter():
         if not _PLOTTER:
             from viewer.scene import build_plotter
 
-            _PLOTTER.append(build_plotter(_model_class()()))
+            _PLOTTER.append(build_plotter(HipModel()))
         return _PLOTTER[0]
 
 
@@ -246,7 +156,7 @@ class HipViewerApp:
     def __init__(self, content_dirs=(), query=None, defer_scene: bool = False):
         self.pack, content_problems = load_content(tuple(str(d) for d in content_dirs))
         self.ids = known_ids(self.pack)
-        self.model = _model_class()()
+        self.model = HipModel()
         self.view = None
         self.scene_ready = False
         self._drawn = False  # the page has drawn the scene once

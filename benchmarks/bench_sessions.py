@@ -1,0 +1,291 @@
+"""Starting the viewer and serving a classroom from one server.
+
+1. Command to drawn model: ``python -m viewer --port 0 --no-browser`` in a subprocess, a
+   Chromium page opened as soon as it prints its URL, timed until the 3D view has drawn.
+2. Concurrent sessions: websocket clients that pull the whole Bokeh document as a browser
+   does (page, token, ``/ws``, PULL-DOC, the ``document_ready`` event, PATCH-DOC until the
+   meshes arrive) and real Chromium pages, all started together against one server.
+
+Everything runs on this machine (Debian's Chromium, software WebGL); nothing is downloaded.
+
+    python -m benchmarks.bench_sessions
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import statistics
+import threading
+import time
+
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, ViewerServer, wait_for_scene
+
+WS_CLIENTS = 35
+BROWSER_PAGES = 5
+SESSION_GOAL_S = 10.0
+STARTUP_GOAL_S = 3.0
+SESSIONS_TIMEOUT_S = 60.0
+MB = 1024 * 1024
+
+READY_JS = "() => !!(window.__hipScene && window.__hipScene.model && window.__hipScene.model.ready)"
+
+
+def _launch_browser(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+def _new_page(browser):
+    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    return page
+
+
+def _wait_drawn(page, timeout_s: float) -> None:
+    """The scene component reports it has drawn; then the canvas shows the model."""
+    page.wait_for_function(READY_JS, timeout=timeout_s * 1000, polling=20)
+    wait_for_scene(page, timeout=timeout_s)
+
+
+# --------------------------------------------------------------------------- 1. startup
+
+def _startup_rows(playwright) -> list[dict]:
+    browser = _launch_browser(playwright)  # the reader's browser is already open
+    server = None
+    try:
+        page = _new_page(browser)
+        page.goto("about:blank")
+        t0 = time.perf_counter()
+        server = ViewerServer()
+        t_url = time.perf_counter() - t0
+        page.goto(server.url, wait_until="commit")
+        _wait_drawn(page, 60)
+        t_drawn = time.perf_counter() - t0
+        page.context.close()
+    finally:
+        if server is not None:
+            server.stop()
+        browser.close()
+    return [
+        {"benchmark": "Startup: command to URL printed (server listening)", "value": t_url, "unit": "s",
+         "goal": "(informative)"},
+        {"benchmark": "Startup: command to drawn model (Chromium opened at the URL)", "value": t_drawn,
+         "unit": "s", "goal": f"<= {STARTUP_GOAL_S:g}"},
+    ]
+
+
+# --------------------------------------------------------------------------- 2. sessions
+
+TOKEN_PATTERN = re.compile(r'"token"\s*:\s*"([^"]+)"')
+
+
+def _document_ready_patch():
+    """PATCH-DOC carrying the ``document_ready`` event BokehJS sends once the page has rendered."""
+    from bokeh.core.serialization import Serializer
+    from bokeh.events import DocumentReady
+    from bokeh.protocol.messages.patch_doc import patch_doc
+
+    event = Serializer().encode(DocumentReady())
+    content = {"events": [{"kind": "MessageSent", "msg_type": "bokeh_event", "msg_data": event}]}
+    return patch_doc(patch_doc.create_header(), {}, content)
+
+
+def _scene_arrived(content, buffers: dict) -> bool:
+    """True if ``content`` sets a non-empty ``scene_data`` (inline or as a received buffer)."""
+    stack = [content]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            value = item.get("scene_data")
+            if value is not None and _bytes_present(value, buffers):
+                return True
+            if item.get("attr") == "scene_data" and _bytes_present(item.get("new"), buffers):
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _bytes_present(value, buffers: dict) -> bool:
+    if isinstance(value, dict) and value.get("type") == "bytes":
+        data = value.get("data")
+        if isinstance(data, dict):
+            buf = buffers.get(data.get("id"))
+            return buf is not None and len(buf) > 0
+        return bool(data)
+    if isinstance(value, (bytes, str)):
+        return len(value) > 0
+    return False
+
+
+async def _ws_session(url: str, start: float, deadline: float) -> dict:
+    """One websocket reader: page, token, websocket, PULL-DOC, document_ready, wait for meshes."""
+    from bokeh.protocol import Protocol
+    from bokeh.protocol.receiver import Receiver
+    from tornado.httpclient import AsyncHTTPClient
+    from tornado.websocket import websocket_connect
+
+    result = {"kind": "websocket", "ok": False, "seconds": None, "bytes": 0, "error": None}
+    conn = None
+    try:
+        response = await AsyncHTTPClient().fetch(url, request_timeout=deadline - time.perf_counter())
+        html = response.body.decode("utf-8", "replace")
+        match = TOKEN_PATTERN.search(html)
+        if not match:
+            raise RuntimeError("no session token in the page")
+        ws_url = url.replace("http://", "ws://").rstrip("/") + "/ws"
+        conn = await websocket_connect(ws_url, subprotocols=["bokeh", match.group(1)],
+                                       connect_timeout=deadline - time.perf_counter(),
+                                       max_message_size=512 * MB)
+        protocol = Protocol()
+        receiver = Receiver(protocol)
+
+        async def next_message():
+            while True:
+                remaining = deadline - time.perf_counter()
+                if remaining <= 0:
+                    raise TimeoutError("no full scene in time")
+                fragment = await asyncio.wait_for(conn.read_message(), remaining)
+                if fragment is None:
+                    raise RuntimeError("the server closed the websocket")
+                result["bytes"] += len(fragment)
+                message = await receiver.consume(fragment)
+                if message is not None:
+                    return message
+
+        async def send(message):
+            await conn.write_message(message.header_json)
+            await conn.write_message(message.metadata_json)
+            await conn.write_message(message.content_json)
+
+        ack = await next_message()
+        if ack.msgtype != "ACK":
+            raise RuntimeError(f"expected ACK, got {ack.msgtype}")
+        await send(protocol.create("PULL-DOC-REQ"))
+        while True:
+            reply = await next_message()
+            if reply.msgtype == "PULL-DOC-REPLY":
+                break
+        if _scene_arrived(reply.content, reply.buffers):
+            result.update(ok=True, seconds=time.perf_counter() - start)
+            return result
+        await send(_document_ready_patch())
+        while True:
+            message = await next_message()
+            if message.msgtype == "PATCH-DOC" and _scene_arrived(message.content, message.buffers):
+                result.update(ok=True, seconds=time.perf_counter() - start)
+                return result
+            if message.msgtype == "ERROR":
+                raise RuntimeError(f"server error: {message.content}")
+    except Exception as exc:  # reported in the table as a session without its scene
+        result["error"] = f"{type(exc).__name__}: {exc}"
+        return result
+    finally:
+        if conn is not None:
+            conn.close()
+
+
+def _run_ws_clients(url: str, count: int, start: float, deadline: float, out: list, go: threading.Event):
+    async def main():
+        go.wait()
+        out.extend(await asyncio.gather(*[_ws_session(url, start, deadline) for _ in range(count)]))
+
+    asyncio.run(main())
+
+
+def _sessions_rows(playwright) -> list[dict]:
+    import psutil
+
+    browser = _launch_browser(playwright)
+    server = None
+    try:
+        server = ViewerServer()
+        process = psutil.Process(server.proc.pid)
+        # One reader first, so the process has built the shared geometry (as in a lesson,
+        # where the teacher opens the page before the class does); then the baseline.
+        warm = _new_page(browser)
+        warm.goto(server.url, wait_until="load")
+        _wait_drawn(warm, 60)
+        warm.context.close()
+        time.sleep(2.0)
+        rss_before = process.memory_info().rss
+
+        pages = [_new_page(browser) for _ in range(BROWSER_PAGES)]
+        ws_results: list[dict] = []
+        go = threading.Event()
+        start = time.perf_counter()
+        deadline = start + SESSIONS_TIMEOUT_S
+        thread = threading.Thread(target=_run_ws_clients,
+                                  args=(server.url, WS_CLIENTS, start, deadline, ws_results, go), daemon=True)
+        thread.start()
+        go.set()
+        for page in pages:
+            page.goto(server.url, wait_until="commit")
+        page_results = []
+        for page in pages:
+            result = {"kind": "browser", "ok": False, "seconds": None, "error": None}
+            try:
+                _wait_drawn(page, max(deadline - time.perf_counter(), 1.0))
+                result.update(ok=True, seconds=time.perf_counter() - start)
+            except Exception as exc:
+                result["error"] = f"{type(exc).__name__}: {exc}"
+            page_results.append(result)
+        thread.join(max(deadline - time.perf_counter(), 0) + 10)
+        time.sleep(1.0)
+        rss_after = process.memory_info().rss
+        for page in pages:
+            page.context.close()
+    finally:
+        if server is not None:
+            server.stop()
+        browser.close()
+
+    results = ws_results + page_results
+    total = WS_CLIENTS + BROWSER_PAGES
+    times = [r["seconds"] for r in results if r["ok"]]
+    in_goal = sum(1 for t in times if t <= SESSION_GOAL_S)
+    page_times = [r["seconds"] for r in page_results if r["ok"]]
+    ws_times = [r["seconds"] for r in ws_results if r["ok"]]
+    errors = sorted({r["error"] for r in results if r["error"]})
+    per_session = (rss_after - rss_before) / MB / total
+    rows = [
+        {"benchmark": f"{total} sessions at once ({WS_CLIENTS} websocket + {BROWSER_PAGES} Chromium): "
+                      f"full scene within {SESSION_GOAL_S:g} s",
+         "value": in_goal, "unit": f"of {total}", "goal": f"{total}"},
+        {"benchmark": f"{total} sessions at once: time to full scene (max)",
+         "value": max(times) if times else None, "unit": "s", "goal": f"<= {SESSION_GOAL_S:g}"},
+        {"benchmark": f"{total} sessions at once: time to full scene (median)",
+         "value": statistics.median(times) if times else None, "unit": "s", "goal": "(informative)"},
+        {"benchmark": f"{total} sessions at once: Chromium pages drawn (max)",
+         "value": max(page_times) if page_times else None, "unit": "s", "goal": f"<= {SESSION_GOAL_S:g}"},
+        {"benchmark": f"{total} sessions at once: websocket meshes received (max)",
+         "value": max(ws_times) if ws_times else None, "unit": "s", "goal": f"<= {SESSION_GOAL_S:g}"},
+        {"benchmark": "Server memory (RSS) with one reader", "value": rss_before / MB, "unit": "MB",
+         "goal": "(informative)"},
+        {"benchmark": f"Server memory (RSS) after {total} more sessions", "value": rss_after / MB, "unit": "MB",
+         "goal": "(informative)"},
+        {"benchmark": "Server memory per extra session", "value": per_session, "unit": "MB",
+         "goal": "<= 15"},
+    ]
+    if errors:
+        rows.append({"benchmark": "Sessions without their scene: reasons", "value": len(results) - len(times),
+                     "unit": "sessions", "goal": "; ".join(errors)[:300]})
+    return rows
+
+
+def rows() -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        out = _startup_rows(playwright)
+        out += _sessions_rows(playwright)
+    return out
+
+
+if __name__ == "__main__":
+    from benchmarks.run import markdown_table
+
+    print(markdown_table(rows()))

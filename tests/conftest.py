@@ -199,6 +199,28 @@ def wait_for_scene(page, timeout: float = SCENE_TIMEOUT_S, min_fraction: float =
 # --------------------------------------------------------------------------- server
 
 SERVER_ERROR = re.compile(r"Traceback \(most recent call last\)|\bERROR\b")
+CLOSED_SOCKET = re.compile(r"WebSocketClosedError|StreamClosedError")
+
+
+def drop_closed_socket_reports(lines: list[str]) -> list[str]:
+    """``lines`` without the error reports (heading, traceback, exception line) whose
+    exception is a socket the browser had already closed."""
+    drop: set[int] = set()
+    for i, line in enumerate(lines):
+        if not line.startswith("Traceback"):
+            continue
+        j = i + 1
+        while j < len(lines) and (not lines[j][:1].strip()
+                                  or lines[j].startswith(("Traceback", "During handling", "The above"))):
+            j += 1
+        if j < len(lines) and CLOSED_SOCKET.search(lines[j]):
+            k = i - 1
+            while k >= 0 and i - k <= 3 and (SERVER_ERROR.search(lines[k]) or lines[k].startswith(("future:", "Task"))):
+                k -= 1
+            drop.update(range(k + 1, j + 1))
+    return [line for n, line in enumerate(lines) if n not in drop]
+
+
 RUNNING_SERVERS: list["ViewerServer"] = []
 
 
@@ -244,8 +266,11 @@ class ViewerServer:
         return "".join(self.lines)
 
     def errors_since(self, mark: int) -> list[str]:
-        """Lines from ``lines[mark:]`` that report an error or a traceback."""
-        return [line.rstrip() for line in self.lines[mark:] if SERVER_ERROR.search(line)]
+        """Lines from ``lines[mark:]`` that report an error or a traceback, leaving out the
+        one the server cannot prevent: a browser that closed its socket while the server was
+        still writing to it (Tornado's ``WebSocketClosedError``/``StreamClosedError``)."""
+        return [line.rstrip() for line in drop_closed_socket_reports(self.lines[mark:])
+                if SERVER_ERROR.search(line)]
 
     def stop(self):
         if self in RUNNING_SERVERS:

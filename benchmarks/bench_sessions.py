@@ -58,7 +58,7 @@ def _startup_rows(playwright) -> list[dict]:
         page = _new_page(browser)
         page.goto("about:blank")
         t0 = time.perf_counter()
-        server = ViewerServer()
+        server = ViewerServer(timeout=60)
         t_url = time.perf_counter() - t0
         page.goto(server.url, wait_until="commit")
         _wait_drawn(page, 60)
@@ -92,8 +92,9 @@ def _document_ready_patch():
     return patch_doc(patch_doc.create_header(), {}, content)
 
 
-def _scene_arrived(content, buffers: dict) -> bool:
+def _scene_arrived(content, buffers) -> bool:
     """True if ``content`` sets a non-empty ``scene_data`` (inline or as a received buffer)."""
+    buffers = {buffer.id: buffer.data for buffer in buffers}
     stack = [content]
     while stack:
         item = stack.pop()
@@ -128,7 +129,7 @@ async def _ws_session(url: str, start: float, deadline: float) -> dict:
     from tornado.httpclient import AsyncHTTPClient
     from tornado.websocket import websocket_connect
 
-    result = {"kind": "websocket", "ok": False, "seconds": None, "bytes": 0, "error": None}
+    result = {"kind": "websocket", "ok": False, "seconds": None, "pulled": None, "bytes": 0, "error": None}
     conn = None
     try:
         response = await AsyncHTTPClient().fetch(url, request_timeout=deadline - time.perf_counter())
@@ -169,6 +170,7 @@ async def _ws_session(url: str, start: float, deadline: float) -> dict:
             reply = await next_message()
             if reply.msgtype == "PULL-DOC-REPLY":
                 break
+        result["pulled"] = time.perf_counter() - start
         if _scene_arrived(reply.content, reply.buffers):
             result.update(ok=True, seconds=time.perf_counter() - start)
             return result
@@ -196,13 +198,19 @@ def _run_ws_clients(url: str, count: int, start: float, deadline: float, out: li
     asyncio.run(main())
 
 
+def _set_event() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
+
+
 def _sessions_rows(playwright) -> list[dict]:
     import psutil
 
     browser = _launch_browser(playwright)
     server = None
     try:
-        server = ViewerServer()
+        server = ViewerServer(timeout=60)
         process = psutil.Process(server.proc.pid)
         # One reader first, so the process has built the shared geometry (as in a lesson,
         # where the teacher opens the page before the class does); then the baseline.
@@ -210,6 +218,12 @@ def _sessions_rows(playwright) -> list[dict]:
         warm.goto(server.url, wait_until="load")
         _wait_drawn(warm, 60)
         warm.context.close()
+        alone: list[dict] = []
+        t_alone = time.perf_counter()
+        solo = threading.Thread(target=_run_ws_clients,
+                                args=(server.url, 1, t_alone, t_alone + 30, alone, _set_event()), daemon=True)
+        solo.start()
+        solo.join(40)
         time.sleep(2.0)
         rss_before = process.memory_info().rss
 
@@ -236,6 +250,7 @@ def _sessions_rows(playwright) -> list[dict]:
         thread.join(max(deadline - time.perf_counter(), 0) + 10)
         time.sleep(1.0)
         rss_after = process.memory_info().rss
+        server_errors = server.errors_since(0)
         for page in pages:
             page.context.close()
     finally:
@@ -249,9 +264,14 @@ def _sessions_rows(playwright) -> list[dict]:
     in_goal = sum(1 for t in times if t <= SESSION_GOAL_S)
     page_times = [r["seconds"] for r in page_results if r["ok"]]
     ws_times = [r["seconds"] for r in ws_results if r["ok"]]
+    pulled = [r["pulled"] for r in ws_results if r["pulled"] is not None]
+    ws_bytes = [r["bytes"] for r in ws_results if r["ok"]]
     errors = sorted({r["error"] for r in results if r["error"]})
     per_session = (rss_after - rss_before) / MB / total
     rows = [
+        {"benchmark": "One websocket session alone: time to full scene (server already warm)",
+         "value": alone[0]["seconds"] if alone and alone[0]["ok"] else None, "unit": "s",
+         "goal": "(informative)"},
         {"benchmark": f"{total} sessions at once ({WS_CLIENTS} websocket + {BROWSER_PAGES} Chromium): "
                       f"full scene within {SESSION_GOAL_S:g} s",
          "value": in_goal, "unit": f"of {total}", "goal": f"{total}"},
@@ -263,6 +283,11 @@ def _sessions_rows(playwright) -> list[dict]:
          "value": max(page_times) if page_times else None, "unit": "s", "goal": f"<= {SESSION_GOAL_S:g}"},
         {"benchmark": f"{total} sessions at once: websocket meshes received (max)",
          "value": max(ws_times) if ws_times else None, "unit": "s", "goal": f"<= {SESSION_GOAL_S:g}"},
+        {"benchmark": f"{total} sessions at once: websocket document pulled, before the meshes (median)",
+         "value": statistics.median(pulled) if pulled else None, "unit": "s", "goal": "(informative)"},
+        {"benchmark": f"{total} sessions at once: bytes one websocket reader received (median)",
+         "value": statistics.median(ws_bytes) / 1000 if ws_bytes else None, "unit": "kB",
+         "goal": "(informative)"},
         {"benchmark": "Server memory (RSS) with one reader", "value": rss_before / MB, "unit": "MB",
          "goal": "(informative)"},
         {"benchmark": f"Server memory (RSS) after {total} more sessions", "value": rss_after / MB, "unit": "MB",
@@ -270,6 +295,9 @@ def _sessions_rows(playwright) -> list[dict]:
         {"benchmark": "Server memory per extra session", "value": per_session, "unit": "MB",
          "goal": "<= 15"},
     ]
+    if server_errors:
+        rows.append({"benchmark": "Server errors printed during the sessions", "value": len(server_errors),
+                     "unit": "lines", "goal": "0; " + server_errors[0][:200]})
     if errors:
         rows.append({"benchmark": "Sessions without their scene: reasons", "value": len(results) - len(times),
                      "unit": "sessions", "goal": "; ".join(errors)[:300]})

@@ -140,8 +140,10 @@ def _bytes_present(value, buffers: dict) -> bool:
     return False
 
 
-async def _ws_session(url: str, start: float, deadline: float) -> dict:
-    """One websocket reader: page, token, websocket, PULL-DOC, document_ready, wait for meshes."""
+async def _ws_session(url: str, start: float, deadline: float, release: threading.Event, out: list) -> dict:
+    """One websocket reader: page, token, websocket, PULL-DOC, document_ready, wait for meshes;
+    the result goes to ``out`` at once; the connection (and so the server's session) stays open
+    until ``release`` is set."""
     from bokeh.protocol import Protocol
     from bokeh.protocol.receiver import Receiver
     from tornado.httpclient import AsyncHTTPClient
@@ -204,14 +206,19 @@ async def _ws_session(url: str, start: float, deadline: float) -> dict:
         result["error"] = f"{type(exc).__name__}: {exc}"
         return result
     finally:
+        out.append(result)
         if conn is not None:
+            hold_until = deadline + 60
+            while not release.is_set() and time.perf_counter() < hold_until:
+                await asyncio.sleep(0.2)
             conn.close()
 
 
-def _run_ws_clients(url: str, count: int, start: float, deadline: float, out: list, go: threading.Event):
+def _run_ws_clients(url: str, count: int, start: float, deadline: float, out: list, go: threading.Event,
+                    release: threading.Event):
     async def main():
         go.wait()
-        out.extend(await asyncio.gather(*[_ws_session(url, start, deadline) for _ in range(count)]))
+        await asyncio.gather(*[_ws_session(url, start, deadline, release, out) for _ in range(count)])
 
     asyncio.run(main())
 
@@ -239,7 +246,8 @@ def _sessions_rows(playwright) -> list[dict]:
         alone: list[dict] = []
         t_alone = time.perf_counter()
         solo = threading.Thread(target=_run_ws_clients,
-                                args=(server.url, 1, t_alone, t_alone + 30, alone, _set_event()), daemon=True)
+                                args=(server.url, 1, t_alone, t_alone + 30, alone, _set_event(), _set_event()),
+                                daemon=True)
         solo.start()
         solo.join(40)
         time.sleep(2.0)
@@ -248,10 +256,12 @@ def _sessions_rows(playwright) -> list[dict]:
         pages = [_new_page(browser) for _ in range(BROWSER_PAGES)]
         ws_results: list[dict] = []
         go = threading.Event()
+        release = threading.Event()
         start = time.perf_counter()
         deadline = start + SESSIONS_TIMEOUT_S
         thread = threading.Thread(target=_run_ws_clients,
-                                  args=(server.url, WS_CLIENTS, start, deadline, ws_results, go), daemon=True)
+                                  args=(server.url, WS_CLIENTS, start, deadline, ws_results, go, release),
+                                  daemon=True)
         thread.start()
         go.set()
         for page in pages:
@@ -265,9 +275,12 @@ def _sessions_rows(playwright) -> list[dict]:
             except Exception as exc:
                 result["error"] = f"{type(exc).__name__}: {exc}"
             page_results.append(result)
-        thread.join(max(deadline - time.perf_counter(), 0) + 10)
+        while thread.is_alive() and len(ws_results) < WS_CLIENTS and time.perf_counter() < deadline + 5:
+            time.sleep(0.1)
         time.sleep(1.0)
-        rss_after = process.memory_info().rss
+        rss_after = process.memory_info().rss  # every session still open
+        release.set()
+        thread.join(15)
         server_errors = server.errors_since(0)
         for page in pages:
             page.context.close()

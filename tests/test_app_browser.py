@@ -272,8 +272,12 @@ def test_a_turned_camera_is_in_the_link_and_reopens_identically(page, viewer_url
     page.mouse.move(x + 120, y - 40, steps=10)
     page.mouse.up()
     page.wait_for_function("() => window.location.search.includes('cam=')")
-    page.wait_for_timeout(800)
-    link = page.url
+    # The link follows the view after a short pause; read it once it has settled.
+    link, settled = page.url, 0
+    while settled < 3:
+        page.wait_for_timeout(500)
+        settled = settled + 1 if page.url == link else 0
+        link = page.url
     here = scene_png(page)
     save_shot(page, "camera-turned")
 

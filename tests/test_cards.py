@@ -85,7 +85,9 @@ def test_the_structure_list_holds_every_landmark_and_topic(pack):
 
 def test_the_notebook_entry_point_builds_the_page():
     import viewer
+    import viewer.app  # noqa: F401  (the page module, imported first as the server does)
 
-    page = viewer.app()
+    viewer.show()
+    page = viewer.show()
     text = repr(page)
     assert "CardView" in text and "Select" in text

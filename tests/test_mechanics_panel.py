@@ -26,6 +26,11 @@ def new_panel(**posture):
 
 @pytest.fixture(scope="module")
 def panel_and_model():
+    # Outside a served page (an in-process server from an earlier test may have left its
+    # document as the current one), so the panel updates at once rather than on a timer.
+    import panel as pn
+
+    pn.state.curdoc = None
     model, panel = new_panel()
     return model, panel
 

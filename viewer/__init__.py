@@ -3,11 +3,13 @@
 In a notebook::
 
     import viewer
-    viewer.app()          # the same page as ``hip-viewer`` serves, in the cell
+    viewer.show()         # the same page as ``hip-viewer`` serves, in the cell
+
+(``viewer.app`` is the module that builds the page; ``viewer.app.create_app()`` returns it.)
 """
 
 
-def app(content_dirs=()):
+def show(content_dirs=()):
     """The viewer for a Jupyter cell (or any Panel context); extra content packs optional."""
     import panel as pn
 

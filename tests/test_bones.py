@@ -236,7 +236,7 @@ def test_sdf_is_close_to_metric(meshes, fn, name):
     assert np.median(err[out]) < 0.3
     assert np.percentile(err[out], 95) < 2.5
     pts, d = pts[:800], d[:800]
-    pv = pytest.importorskip("pyvista")
+    import pyvista as pv
     sel = pv.PolyData(pts[:800]).select_interior_points(pv.wrap(m), check_surface=False)
     inside = np.asarray(sel.point_data["selected_points"]).astype(bool)
     assert ((d[:800] < 0) == inside).mean() > 0.98
@@ -416,7 +416,7 @@ def test_bones_module_does_not_import_viewer_or_panel():
 
 
 def test_renders_off_screen(tmp_path, meshes):
-    pv = pytest.importorskip("pyvista")
+    import pyvista as pv
     pl = pv.Plotter(off_screen=True, window_size=(300, 300))
     for name in ("pelvis", "sacrum", "femur_right", "femur_left"):
         pl.add_mesh(pv.wrap(meshes[name]), color="#e8dcc0")

@@ -14,7 +14,7 @@ from annotations import builtin_pack
 from meshes import actions
 from meshes.landmarks import ACTIONS
 
-model_module = pytest.importorskip("meshes.model", reason="the hip model is not part of this tree yet")
+from meshes import model as model_module
 
 from viewer import mechanics_panel as mp  # noqa: E402
 

@@ -167,15 +167,21 @@ def format_report(report, indent: int = 0) -> list[str]:
     return lines
 
 
+def checked_posture(args) -> dict[str, float]:
+    """The hip angles of ``args`` after :func:`meshes.measure.check_posture` (``ValueError``
+    with a one-line message for the first bad one; nothing is clamped)."""
+    from meshes.measure import check_posture
+
+    return {name: check_posture(name, getattr(args, name)) for name in ("flexion", "adduction", "rotation")}
+
+
 def run_measure(args) -> int:
     from meshes import measure
 
-    angles = {}
-    for name in ("flexion", "adduction", "rotation"):
-        try:
-            angles[name] = measure.check_posture(name, getattr(args, name))
-        except ValueError as exc:
-            return _error(str(exc), 2)
+    try:
+        angles = checked_posture(args)
+    except ValueError as exc:
+        return _error(str(exc), 2)
     report = measure.measure_report(angles["flexion"], angles["adduction"], angles["rotation"], args.side)
     if args.json:
         print(json.dumps(report))
@@ -200,15 +206,13 @@ def run_stance(args) -> int:
 
 
 def run_export_mesh(args) -> int:
-    from meshes import export, measure
+    from meshes import export
     from meshes.model import HipModel
 
-    angles = {}
-    for name in ("flexion", "adduction", "rotation"):
-        try:
-            angles[name] = measure.check_posture(name, getattr(args, name))
-        except ValueError as exc:
-            return _error(str(exc), 2)
+    try:
+        angles = checked_posture(args)
+    except ValueError as exc:
+        return _error(str(exc), 2)
     try:
         files = export.export_meshes(HipModel(**angles).meshes(), args.out, args.format)
     except OSError as exc:

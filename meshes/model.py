@@ -258,15 +258,7 @@ def clip_half_plane(poly: np.ndarray, a: np.ndarray, b: np.ndarray, keep_left: b
     """Clip a closed 2-D polygon (M, 2) to one side of the line through ``a`` and ``b``
     (Sutherland & Hodgman 1974, Commun ACM 17:32)."""
     side = (b[0] - a[0]) * (poly[:, 1] - a[1]) - (b[1] - a[1]) * (poly[:, 0] - a[0])
-    side = side if keep_left else -side
-    out = []
-    for i in range(len(poly)):
-        j = (i + 1) % len(poly)
-        if side[i] >= 0:
-            out.append(poly[i])
-        if side[i] * side[j] < 0:
-            out.append(poly[i] + (poly[j] - poly[i]) * side[i] / (side[i] - side[j]))
-    return np.array(out).reshape(-1, 2)
+    return clip_by_values(poly, side if keep_left else -side)
 
 
 def _left_of(a, b, p) -> bool:

@@ -44,6 +44,26 @@ def sdf_gradient(fn: SDF, points: np.ndarray, h: float = 0.5) -> np.ndarray:
     return grad
 
 
+
+#: Points per call when sampling an SDF onto a grid (bounds peak memory).
+_CHUNK = 200_000
+
+
+def _lattice(lo, hi, spacing: float) -> tuple[np.ndarray, tuple[int, int, int], np.ndarray]:
+    """Corner, shape and (N, 3) points of a regular grid covering ``lo``..``hi``."""
+    lo = np.asarray(lo, dtype=float)
+    hi = np.asarray(hi, dtype=float)
+    shape = tuple(int(np.ceil((hi[i] - lo[i]) / spacing)) + 1 for i in range(3))
+    axes = [lo[i] + spacing * np.arange(shape[i]) for i in range(3)]
+    return lo, shape, np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 3)
+
+
+def _table(values: np.ndarray, shape, spacing: float) -> np.ndarray:
+    """(N, 4) float32 table of distance and its central-difference gradient per grid point."""
+    values = values.reshape(shape)
+    grads = np.gradient(values, spacing)
+    return np.stack([values, *grads], axis=-1).reshape(-1, 4).astype(np.float32)
+
 @dataclass
 class GridSDF:
     """A signed distance function sampled once on a regular grid, then looked up by
@@ -69,19 +89,11 @@ class GridSDF:
 
     @classmethod
     def build(cls, fn: SDF, lo, hi, spacing: float = 2.0) -> "GridSDF":
-        lo = np.asarray(lo, dtype=float)
-        hi = np.asarray(hi, dtype=float)
-        shape = tuple(int(np.ceil((hi[i] - lo[i]) / spacing)) + 1 for i in range(3))
-        axes = [lo[i] + spacing * np.arange(shape[i]) for i in range(3)]
-        grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 3)
+        lo, shape, grid = _lattice(lo, hi, spacing)
         values = np.empty(len(grid))
-        chunk = 200_000
-        for start in range(0, len(grid), chunk):
-            values[start : start + chunk] = fn(grid[start : start + chunk])
-        values = values.reshape(shape)
-        grads = np.gradient(values, spacing)
-        table = np.stack([values, *grads], axis=-1).reshape(-1, 4).astype(np.float32)
-        return cls(fn=fn, lo=lo, spacing=float(spacing), shape=shape, table=table)
+        for start in range(0, len(grid), _CHUNK):
+            values[start : start + _CHUNK] = fn(grid[start : start + _CHUNK])
+        return cls(fn=fn, lo=lo, spacing=float(spacing), shape=shape, table=_table(values, shape, spacing))
 
     @classmethod
     def build_banded(cls, fn: SDF, lo, hi, spacing: float = 2.0, coarse: float = 8.0,
@@ -90,23 +102,15 @@ class GridSDF:
         (|d| < ``band`` on a coarse pre-sampling); elsewhere the coarse samples are
         interpolated.  For slow SDFs."""
         rough = cls.build(fn, np.asarray(lo, float) - coarse, np.asarray(hi, float) + coarse, coarse)
-        lo = np.asarray(lo, dtype=float)
-        hi = np.asarray(hi, dtype=float)
-        shape = tuple(int(np.ceil((hi[i] - lo[i]) / spacing)) + 1 for i in range(3))
-        axes = [lo[i] + spacing * np.arange(shape[i]) for i in range(3)]
-        grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 3)
+        lo, shape, grid = _lattice(lo, hi, spacing)
         values = np.empty(len(grid))
-        chunk = 200_000
-        for start in range(0, len(grid), chunk):
-            values[start : start + chunk] = rough(grid[start : start + chunk])[0]
+        for start in range(0, len(grid), _CHUNK):
+            values[start : start + _CHUNK] = rough(grid[start : start + _CHUNK])[0]
         near = np.nonzero(np.abs(values) < band)[0]
-        for start in range(0, len(near), chunk):
-            idx = near[start : start + chunk]
+        for start in range(0, len(near), _CHUNK):
+            idx = near[start : start + _CHUNK]
             values[idx] = fn(grid[idx])
-        values = values.reshape(shape)
-        grads = np.gradient(values, spacing)
-        table = np.stack([values, *grads], axis=-1).reshape(-1, 4).astype(np.float32)
-        return cls(fn=fn, lo=lo, spacing=float(spacing), shape=shape, table=table)
+        return cls(fn=fn, lo=lo, spacing=float(spacing), shape=shape, table=_table(values, shape, spacing))
 
     def __call__(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Signed distance (M,) and unit gradient (M, 3) at ``points`` (M, 3).

@@ -28,6 +28,7 @@ import io
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -478,3 +479,22 @@ def pytest_runtest_makereport(item, call):
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             (ARTIFACTS / f"{name}.log").write_text("\n".join(log) + "\n")
     return report
+
+
+def wait_until(predicate, timeout: float = 60.0, what: str = "condition", poll: float = 0.02):
+    """Poll ``predicate`` until it returns something truthy (returned), or fail after
+    ``timeout`` seconds naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(poll)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

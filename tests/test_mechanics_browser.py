@@ -9,33 +9,19 @@ land in test-artifacts/.
 from __future__ import annotations
 
 import socket
-import time
 
 import numpy as np
 import pytest
 
-from tests.conftest import decode_png, save_shot, scene_png, wait_for_scene
+from tests.conftest import decode_png, free_port, save_shot, scene_png, wait_for_scene, wait_until
 
 VIEWPORT = {"width": 1200, "height": 760}
-SYNC_TIMEOUT_S = 60.0
 #: Share of the 3D view's pixels that must change for a movement to count as seen.
 MIN_CHANGED = 0.003
 
 
-def wait_until(predicate, timeout=SYNC_TIMEOUT_S, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def changed_fraction(png_a: bytes, png_b: bytes, tolerance: int = 24) -> float:

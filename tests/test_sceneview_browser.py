@@ -7,18 +7,16 @@ Python object the page is synced with.  Screenshots land in test-artifacts/.
 from __future__ import annotations
 
 import socket
-import threading
 import time
 
 import numpy as np
 import pytest
 
-from tests.conftest import canvas_nonblank_fraction, decode_png, save_shot, scene_png, wait_for_scene
+from tests.conftest import canvas_nonblank_fraction, decode_png, free_port, save_shot, scene_png, wait_for_scene, wait_until
 from viewer import scene
 
 CLICK_PRESETS = ("lateral", "posterior", "anterior")
 MIN_SEPARATION_PX = 16.0  # landmarks closer than this on screen are ambiguous to click
-SYNC_TIMEOUT_S = 40.0
 # Software WebGL draws this scene in about 0.2 s at this size (0.6 s at 1280 x 800).
 VIEWPORT = {"width": 960, "height": 640}
 
@@ -29,20 +27,8 @@ def hip_model():
     return HipModel()
 
 
-def wait_until(predicate, timeout=SYNC_TIMEOUT_S, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class SceneServer:

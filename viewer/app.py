@@ -153,7 +153,7 @@ class CardView(pn.custom.JSComponent):
 class HipViewerApp:
     """Everything one browser session owns: its model, its view state and its widgets."""
 
-    def __init__(self, content_dirs=(), query=None, defer_scene: bool = False):
+    def __init__(self, content_dirs=(), query=None, defer_scene: bool = False, tour_file=None):
         self.pack, content_problems = load_content(tuple(str(d) for d in content_dirs))
         self.ids = known_ids(self.pack)
         self.model = HipModel()
@@ -169,6 +169,10 @@ class HipViewerApp:
         self.notices = notices + [f"Content pack problem: {p}" for p in content_problems]
         self._build_widgets(state)
         self._layout = self._build_layout()
+        from viewer.presentation import TourPresenter, session_tour
+
+        self.presenter = TourPresenter(self, *session_tour(tour_file, self.ids))
+        self.presenter.attach(self.header, self.sidebar, self.main, self.right, self._layout)
         self.model.param.watch(self._on_model_posture, ["flexion", "adduction", "rotation", "pelvic_drop"])
         self._show_widgets(state)
         self._render_notice()
@@ -204,7 +208,8 @@ class HipViewerApp:
         if self.mechanics is not None and cards.is_fibre_group(self.state.selection):
             self.mechanics.group = self.state.selection[len("gmed_"):]
         if self.mechanics is not None:
-            self.right.append(("Mechanics", pn.Column(self.mechanics, scroll=True, sizing_mode="stretch_both")))
+            self._mechanics_tab = pn.Column(self.mechanics, scroll=True, sizing_mode="stretch_both")
+            self.right.append(("Mechanics", self._mechanics_tab))
 
     # --------------------------------------------------------------- widgets and layout
 
@@ -263,7 +268,7 @@ class HipViewerApp:
         self.level.param.watch(lambda e: self.update(level=e.new), "value")
         for name, slider in self.sliders.items():
             slider.param.watch(self._on_slider, "value")
-        self.neutral.on_click(lambda e: self._set_sliders(0.0, 0.0, 0.0))
+        self.neutral.on_click(self._on_neutral)
         for name, button in self.camera_buttons.items():
             button.on_click(functools.partial(self._on_camera_button, name))
         for layer in LAYERS:
@@ -311,7 +316,8 @@ class HipViewerApp:
             sizing_mode="stretch_both", min_height=420, min_width=320, loading=True,
         )
         main = pn.Row(sidebar, self.view_holder, self.right, sizing_mode="stretch_both")
-        return pn.Column(header, main, sizing_mode="stretch_both", min_height=720)
+        self.header, self.sidebar, self.main = pn.Row(header, sizing_mode="stretch_width", margin=0), sidebar, main
+        return pn.Column(self.header, main, sizing_mode="stretch_both", min_height=720)
 
     def __panel__(self):
         return self._layout
@@ -331,7 +337,7 @@ class HipViewerApp:
 
     def _on_tab(self, event):
         if self.mechanics is not None:
-            self.mechanics.show_arrows = event.new == 1
+            self.mechanics.show_arrows = self.right.objects[event.new] is getattr(self, "_mechanics_tab", None)
             self._push_scene()
 
     # --------------------------------------------------------------- state
@@ -356,7 +362,7 @@ class HipViewerApp:
         """Show ``state``: widgets, the 3D view and the card (used on load and by links)."""
         self.state = state
         self._show_widgets(state)
-        self.model.param.update(**state.posture())
+        self.model.param.update(**state.posture(), pelvic_drop=state.pelvic_drop)
         self._push_posture()
         if state.camera is not None:
             self.view.camera = {**(self.view.camera or {}), **state.camera.as_dict()}
@@ -477,8 +483,9 @@ class HipViewerApp:
     def _on_model_posture(self, *events):
         """The model moved (the sliders, a link, or the mechanics panel): follow it."""
         posture = {name: float(getattr(self.model, name)) for name in ("flexion", "adduction", "rotation")}
-        if posture != self.state.posture():
-            self.state = self.state.with_changes(**posture)
+        drop = float(self.model.pelvic_drop)
+        if posture != self.state.posture() or drop != self.state.pelvic_drop:
+            self.state = self.state.with_changes(**posture, pelvic_drop=drop)
         if any(abs(float(self.sliders[k].value) - v) > 1e-9 for k, v in posture.items()):
             self._restoring = True
             try:
@@ -519,7 +526,14 @@ class HipViewerApp:
         self._posture_pending = False
         if self.view is None:
             return
-        self.model.param.update(**self.state.posture())  # the model's watcher moves the view
+        self.model.param.update(**self.state.posture(), pelvic_drop=self.state.pelvic_drop)  # the view follows
+
+    def _on_neutral(self, event=None):
+        self.state = self.state.with_changes(pelvic_drop=0.0)
+        self._set_sliders(0.0, 0.0, 0.0)
+        if not self._posture_pending:
+            self._posture_pending = True
+            self._later(POSTURE_THROTTLE_MS, self._apply_posture)
 
     def _set_sliders(self, flexion, adduction, rotation):
         for name, value in zip(("flexion", "adduction", "rotation"), (flexion, adduction, rotation)):
@@ -634,11 +648,12 @@ def _session_query() -> dict:
     return dict(args) if args else {}
 
 
-def create_app(content_dirs=()):
-    """The viewer page for one browser session."""
+def create_app(content_dirs=(), tour_file=None):
+    """The viewer page for one browser session (``tour_file``: the guided tour, by default the
+    built-in one)."""
     pn.extension("vtk", notifications=False, global_css=[PAGE_CSS])
     served = pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
-    viewer = HipViewerApp(content_dirs, query=_session_query(), defer_scene=served)
+    viewer = HipViewerApp(content_dirs, query=_session_query(), defer_scene=served, tour_file=tour_file)
     if served:
         pn.state.onload(functools.partial(_build_in_background, viewer, pn.state.curdoc))
     return viewer.__panel__()

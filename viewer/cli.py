@@ -1,7 +1,8 @@
 """The ``hip-viewer`` command.
 
 ``hip-viewer`` alone serves the viewer and prints its URL; ``hip-viewer measure`` prints the
-measurements at one posture; ``hip-viewer check-content PATH`` checks a content pack.
+measurements at one posture; ``hip-viewer check-content PATH`` checks a content pack;
+``hip-viewer check-tour FILE`` checks a guided tour.
 """
 
 from __future__ import annotations
@@ -19,22 +20,25 @@ DESCRIPTION = (
     "Without a subcommand, serves the viewer in the browser and prints its URL."
 )
 
-USAGE = """%(prog)s [--host HOST] [--port PORT] [--no-browser] [--content DIR]
+USAGE = """%(prog)s [--host HOST] [--port PORT] [--no-browser] [--content DIR] [--tour FILE]
        %(prog)s measure [--flexion DEG] [--adduction DEG] [--rotation DEG] [--side {right,left}] [--json]
        %(prog)s stance [--side {right,left}] [--strength PCT] [--cane] [--lean DEG] [--json]
        %(prog)s export-mesh --format {glb,stl,obj} [--flexion DEG] [--adduction DEG] [--rotation DEG] OUT
        %(prog)s [--content DIR] export-html OUT.html
-       %(prog)s check-content PATH"""
+       %(prog)s check-content PATH
+       %(prog)s [--content DIR] check-tour FILE"""
 
 EPILOG = """examples:
   hip-viewer                          serve on http://127.0.0.1:5006/ and open a browser tab
   hip-viewer --host 0.0.0.0           serve to the classroom network
   hip-viewer --content my-pack        add a content pack over the built-in one
+  hip-viewer --tour my-tour.yaml      serve with a teacher's guided tour
   hip-viewer measure --flexion 30 --json
   hip-viewer stance --strength 40 --json
   hip-viewer export-mesh --format glb --flexion 45 hip.glb
   hip-viewer export-html hip-handout.html
   hip-viewer check-content my-pack
+  hip-viewer check-tour my-tour.yaml
 """
 
 
@@ -71,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--content", metavar="DIR", action="append", default=[],
                         help="a content pack directory laid over the built-in one "
                              "(may be given more than once; later ones win)")
+    parser.add_argument("--tour", metavar="FILE", default=None,
+                        help="a guided tour (YAML) instead of the built-in one; checked first")
     sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND", prog=PROG)
 
     measure = sub.add_parser(
@@ -129,6 +135,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check a content pack directory (or one YAML file) against the schema.",
     )
     check.add_argument("path", metavar="PATH", help="content pack directory or YAML file")
+
+    check_tour = sub.add_parser(
+        "check-tour", help="check a guided tour file and report every problem",
+        description="Check a guided tour (YAML) against its schema, the model's layers, camera "
+                    "presets and posture ranges, and the content pack's ids (with --content, "
+                    "that pack's ids too).",
+    )
+    check_tour.add_argument("file", metavar="FILE", help="tour YAML file")
     return parser
 
 
@@ -230,6 +244,32 @@ def run_check_content(args) -> int:
     return int(code)
 
 
+def run_check_tour(args) -> int:
+    import annotations
+    from viewer.tour import check_tour_file
+
+    try:
+        code, text = check_tour_file(args.file, tuple(args.content))
+    except annotations.ContentError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(text)
+    return int(code)
+
+
+def checked_tour(path: str, content_dirs) -> str | None:
+    """None if the tour at ``path`` loads with these content packs, else a one-line problem."""
+    from viewer.tour import TourError, load_viewer_tour, pack_ids
+
+    try:
+        load_viewer_tour(path, pack_ids(tuple(content_dirs)))
+    except TourError as exc:
+        if len(exc.problems) > 1:
+            return f"{exc.one_line()}; hip-viewer check-tour lists them all"
+        return exc.one_line()
+    return None
+
+
 def can_open_browser() -> bool:
     """False on a Linux machine without a display (over SSH, in a container), where a
     browser tab cannot open and a text-mode browser would take over the terminal."""
@@ -249,9 +289,13 @@ def run_serve(args) -> int:
         except annotations.ContentError as exc:
             print(str(exc), file=sys.stderr)
             return 1
+    if args.tour is not None:
+        problem = checked_tour(args.tour, args.content)
+        if problem is not None:
+            return _error(f"bad tour: {problem}", 2)
     try:
         serve(host=args.host, port=args.port, content_dirs=tuple(args.content),
-              show=not args.no_browser and can_open_browser())
+              show=not args.no_browser and can_open_browser(), tour_file=args.tour)
     except ServeError as exc:
         return _error(str(exc), 2)
     except KeyboardInterrupt:
@@ -275,6 +319,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return main_export_html(args.out, content_dirs=tuple(args.content))
         if args.command == "check-content":
             return run_check_content(args)
+        if args.command == "check-tour":
+            return run_check_tour(args)
         return run_serve(args)
     except BrokenPipeError:
         # The reader went away (``hip-viewer measure | head``): not an error.

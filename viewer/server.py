@@ -81,7 +81,7 @@ def _describe_bind_error(exc: OSError, host: str, port: int) -> str:
 
 
 def make_server(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequence[str] = (),
-                show: bool = False):
+                show: bool = False, tour_file: str | None = None):
     """A bokeh ``Server`` (not yet started) serving the viewer at ``/``.
 
     Raises :class:`ServeError` with a one-line reason when the address cannot be bound.
@@ -98,7 +98,7 @@ def make_server(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequenc
             raise ServeError(_describe_bind_error(exc, host, port)) from None
 
     def session():
-        return create_app(content_dirs=dirs)
+        return create_app(content_dirs=dirs, tour_file=tour_file)
 
     # Serving every interface allows any origin on purpose; say so once, without a log warning.
     logging.getLogger("bokeh.server.util").setLevel(logging.ERROR)
@@ -119,10 +119,10 @@ def make_server(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequenc
 
 
 def serve(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequence[str] = (),
-          show: bool = False, out=None) -> None:
+          show: bool = False, out=None, tour_file: str | None = None) -> None:
     """Serve the viewer until interrupted; prints the URL once the server listens."""
     out = out or sys.stdout
-    server = make_server(host, port, content_dirs, show=show)
+    server = make_server(host, port, content_dirs, show=show, tour_file=tour_file)
     urls = display_urls(host, server.port)
     print(f"Hip anatomy viewer: {urls[0]}", file=out, flush=True)
     for url in urls[1:]:

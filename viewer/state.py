@@ -15,12 +15,15 @@ key        meaning                                          example
 ``flex``   hip flexion, degrees (-30..120)                  ``40``
 ``add``    hip adduction, degrees (-45..30; - is abduction) ``-10``
 ``rot``    hip internal rotation, degrees (-45..45)         ``15``
+``drop``   pelvic drop, degrees (-15..15; + left side down) ``8``
 ``view``   camera preset                                    ``posterior``
 ``cam``    exact camera: position, focal point, view up     ``300,0,0,0,0,0,0,1,0``
 ``hide``   hidden layers, comma separated                   ``gmax,nerve``
 ``op``     layer opacities, ``layer:value`` pairs           ``gmax:0.3,bones:0.8``
 ``colour`` colour the gluteus medius by fibre group (1/0)   ``0``
 ``iso``    isolate the selection (1/0)                      ``1``
+``present`` presentation mode (1/0)                         ``1``
+``step``   tour step shown, from 1                          ``3``
 =========  ===============================================  ===========================
 """
 
@@ -87,6 +90,9 @@ DEFAULT_VIEW = "lateral"
 #: Query key of each posture angle.
 POSTURE_KEYS: dict[str, str] = {"flexion": "flex", "adduction": "add", "rotation": "rot"}
 
+#: Pelvic drop range, degrees (``meshes.model.PELVIC_DROP_RANGE``, kept equal by a test).
+PELVIC_DROP_RANGE: tuple[float, float] = (-15.0, 15.0)
+
 _BOOL_TRUE = {"1", "true", "yes", "on"}
 _BOOL_FALSE = {"0", "false", "no", "off"}
 
@@ -123,6 +129,9 @@ class ViewState:
     opacity: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_OPACITY))
     colour_by_group: bool = True
     isolate: bool = False
+    pelvic_drop: float = 0.0
+    present: bool = False
+    tour_step: int | None = None  # 1-based step of the tour on show, if any
 
     def posture(self) -> dict[str, float]:
         return {"flexion": self.flexion, "adduction": self.adduction, "rotation": self.rotation}
@@ -232,6 +241,26 @@ def parse_query(
             value = clamped
         changes[name] = value
 
+    text = get("drop")
+    if text:
+        value = _parse_float(text)
+        lo, hi = PELVIC_DROP_RANGE
+        if value is None:
+            notices.append(f"Ignored pelvic drop '{_short(text)}': not a number of degrees.")
+        else:
+            if not lo <= value <= hi:
+                clamped = min(max(value, lo), hi)
+                notices.append(f"Pelvic drop {value:g}° is outside {lo:g}..{hi:g}°; shown at {clamped:g}°.")
+                value = clamped
+            changes["pelvic_drop"] = value
+
+    text = get("step")
+    if text:
+        if text.isdigit() and int(text) >= 1:
+            changes["tour_step"] = int(text)
+        else:
+            notices.append(f"Ignored tour step '{_short(text)}': use a step number from 1.")
+
     text = get("sel")
     if text:
         if text in known:
@@ -286,7 +315,8 @@ def parse_query(
             notices.append(f"Ignored opacity value(s): {_short(', '.join(bad))}.")
         changes["opacity"] = opacity
 
-    for key, attr, label in (("colour", "colour_by_group", "colour by fibre group"), ("iso", "isolate", "isolate")):
+    for key, attr, label in (("colour", "colour_by_group", "colour by fibre group"), ("iso", "isolate", "isolate"),
+                             ("present", "present", "presentation mode")):
         text = get(key)
         if text:
             flag = _parse_bool(text)
@@ -328,6 +358,8 @@ def to_query(state: ViewState) -> dict[str, str]:
         value = getattr(state, name)
         if round(value, 1) != 0:
             out[key] = _num(value)
+    if round(state.pelvic_drop, 1) != 0:
+        out["drop"] = _num(state.pelvic_drop)
     if state.view != default.view:
         out["view"] = state.view
     if state.camera is not None:
@@ -346,6 +378,10 @@ def to_query(state: ViewState) -> dict[str, str]:
         out["colour"] = "1" if state.colour_by_group else "0"
     if state.isolate != default.isolate:
         out["iso"] = "1" if state.isolate else "0"
+    if state.present:
+        out["present"] = "1"
+    if state.tour_step is not None:
+        out["step"] = str(state.tour_step)
     return out
 
 

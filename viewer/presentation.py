@@ -1,0 +1,412 @@
+"""The guided tour and presentation mode in the page (the thin Panel layer).
+
+* :class:`TourStage` draws a tour step (position, title, caption, the selection's name,
+  previous/next): in the Tour tab of the page, and as the caption column of presentation mode.
+* :class:`PresentButton` is the page's "Presentation mode" button.  Both are native buttons,
+  so a click may ask the browser for full screen (which needs the reader's own click).
+* :class:`KeyListener` reports the presentation keys (→/←, PageDown/PageUp, Space, R, L, Esc)
+  while presentation mode is on, never while the reader types in a field.
+* :class:`TourPresenter` wires them to one :class:`viewer.app.HipViewerApp`: a step becomes a
+  view state (:func:`viewer.tour.step_state`) shown with ``apply_state``.
+
+Tour loading and step logic live in :mod:`annotations.tours` and :mod:`viewer.tour`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import panel as pn
+import param
+
+from meshes.landmarks import BY_ID
+from viewer.tour import Tour, TourNav, step_state
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).with_name("static")
+TOUR_CSS = (STATIC / "tour.css").read_text(encoding="utf-8")
+
+#: Seconds the page takes to settle its layout before the view is fitted again (ms).
+REFIT_AFTER_MS = 450
+
+KEY_HINT = (
+    "<kbd>→</kbd>/<kbd>←</kbd> next/back · <kbd>R</kbd> reset view · "
+    "<kbd>L</kbd> labels · <kbd>Esc</kbd> exit"
+)
+
+_FULLSCREEN_JS = """
+function askFullscreen() {
+  // Full screen needs the reader's own click; where the browser refuses, the page still
+  // fills the window.
+  const d = document.documentElement
+  if (!document.fullscreenElement && d.requestFullscreen) {
+    try { d.requestFullscreen().catch(() => {}) } catch (e) {}
+  }
+}
+"""
+
+
+class TourStage(pn.custom.JSComponent):
+    """One tour step as the reader sees it; buttons report ``{"action": ...}`` messages."""
+
+    variant = param.Selector(default="tab", objects=["tab", "stage"])
+    tour_title = param.String(default="")
+    position = param.String(default="")
+    step_title = param.String(default="")
+    caption_html = param.String(default="")
+    label = param.String(default="")
+    show_label = param.Boolean(default=True)
+    at_start = param.Boolean(default=True)
+    at_end = param.Boolean(default=False)
+    started = param.Boolean(default=False)
+    hint_html = param.String(default=KEY_HINT)
+
+    _esm = _FULLSCREEN_JS + """
+    export function render({ model, el }) {
+      const make = (tag, cls, text) => {
+        const e = document.createElement(tag)
+        if (cls) e.className = cls
+        if (text) e.textContent = text
+        return e
+      }
+      const stage = model.variant === 'stage'
+      const root = make('section', 'tour ' + model.variant)
+      root.setAttribute('aria-label', stage ? 'Presentation: tour step' : 'Guided tour')
+      const name = make('p', 'tour-name')
+      const position = make('p', 'tour-position')
+      const title = make('h2', 'tour-title')
+      const caption = make('div', 'tour-caption')
+      caption.setAttribute('aria-live', 'polite')
+      const label = make('p', 'tour-label')
+      const buttons = make('div', 'tour-buttons')
+      const prev = make('button', 'tour-prev', 'Previous')
+      const next = make('button', 'tour-next primary', 'Next')
+      buttons.append(prev, next)
+      let extra
+      if (stage) {
+        extra = make('button', 'tour-exit', 'Exit presentation')
+        extra.addEventListener('click', () => model.send_msg({ action: 'exit' }))
+      } else {
+        extra = make('button', 'tour-present', 'Present the tour')
+        extra.title = 'Full-screen 3D view with large captions, for a projector (Esc leaves)'
+        extra.addEventListener('click', () => { askFullscreen(); model.send_msg({ action: 'present_tour' }) })
+      }
+      buttons.append(extra)
+      prev.addEventListener('click', () => model.send_msg({ action: 'previous' }))
+      next.addEventListener('click', () => model.send_msg({ action: 'next' }))
+      const spacer = make('div', 'tour-spacer')
+      const hint = make('p', 'tour-hint')
+      hint.setAttribute('aria-label', 'Keys: right arrow or Page Down next, left arrow or Page Up back, R reset view, L labels, Escape exit')
+      if (stage) root.append(name, position, title, caption, label, spacer, buttons, hint)
+      else root.append(name, position, buttons, title, caption, label)
+
+      function update() {
+        name.textContent = model.tour_title
+        position.textContent = model.position
+        title.textContent = model.step_title
+        caption.innerHTML = model.caption_html
+        label.textContent = model.label ? 'Showing: ' + model.label : ''
+        label.hidden = !(model.show_label && model.label)
+        prev.disabled = model.at_start
+        next.disabled = model.at_end
+        next.textContent = model.started ? 'Next' : 'Start the tour'
+        hint.innerHTML = model.hint_html
+      }
+      for (const p of ['tour_title', 'position', 'step_title', 'caption_html', 'label', 'show_label',
+                       'at_start', 'at_end', 'started', 'hint_html']) model.on(p, update)
+      update()
+      el.appendChild(root)
+    }
+    """
+    _stylesheets = [TOUR_CSS]
+
+    def __init__(self, on_action=None, **params):
+        super().__init__(**params)
+        self._on_action = on_action
+
+    def _handle_msg(self, data):
+        if self._on_action is not None and isinstance(data, dict) and isinstance(data.get("action"), str):
+            self._on_action(data["action"])
+
+
+class PresentButton(pn.custom.JSComponent):
+    """The page's "Presentation mode" button."""
+
+    label = param.String(default="Presentation mode")
+
+    _esm = _FULLSCREEN_JS + """
+    export function render({ model, el }) {
+      const b = document.createElement('button')
+      b.className = 'present-button'
+      b.textContent = model.label
+      b.title = 'Full-screen 3D view with large captions, for a projector (Esc leaves)'
+      b.addEventListener('click', () => { askFullscreen(); model.send_msg({ action: 'present' }) })
+      model.on('label', () => { b.textContent = model.label })
+      el.appendChild(b)
+    }
+    """
+    _stylesheets = [TOUR_CSS]
+
+    def __init__(self, on_action=None, **params):
+        super().__init__(**params)
+        self._on_action = on_action
+
+    def _handle_msg(self, data):
+        if self._on_action is not None and isinstance(data, dict) and isinstance(data.get("action"), str):
+            self._on_action(data["action"])
+
+
+class KeyListener(pn.custom.JSComponent):
+    """Presentation keys, reported as ``{"key": action}`` messages while ``active``."""
+
+    active = param.Boolean(default=False)
+
+    _esm = """
+    const KEYS = {
+      ArrowRight: 'next', PageDown: 'next', ' ': 'next', Spacebar: 'next',
+      ArrowLeft: 'previous', PageUp: 'previous',
+      r: 'reset', R: 'reset', l: 'labels', L: 'labels', Escape: 'exit', Esc: 'exit',
+    }
+    const TYPING_ROLES = /^(slider|textbox|searchbox|combobox|listbox|spinbutton|menu|menuitem)$/
+
+    function typing(ev) {
+      // The element really focused, inside any shadow roots.
+      const t = (ev.composedPath && ev.composedPath()[0]) || ev.target
+      if (!t || !t.tagName) return false
+      const tag = t.tagName
+      if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || t.isContentEditable) return true
+      const role = t.getAttribute && t.getAttribute('role')
+      return !!(role && TYPING_ROLES.test(role))
+    }
+
+    export function render({ model, el }) {
+      let wasFullscreen = false
+      function onKey(ev) {
+        if (!model.active || ev.defaultPrevented || ev.ctrlKey || ev.altKey || ev.metaKey) return
+        const action = KEYS[ev.key]
+        if (!action || typing(ev)) return
+        ev.preventDefault()
+        ev.stopPropagation()
+        if (ev.repeat && action !== 'next' && action !== 'previous') return
+        model.send_msg({ key: action })
+      }
+      function onFullscreen() {
+        if (document.fullscreenElement) { wasFullscreen = true; return }
+        // Esc in full screen is taken by the browser: leaving full screen leaves the mode.
+        if (wasFullscreen && model.active) model.send_msg({ key: 'exit' })
+        wasFullscreen = false
+      }
+      window.addEventListener('keydown', onKey, true)
+      document.addEventListener('fullscreenchange', onFullscreen)
+      model.on('active', () => {
+        if (!model.active && document.fullscreenElement && document.exitFullscreen) {
+          document.exitFullscreen().catch(() => {})
+        }
+        document.documentElement.classList.toggle('hip-presenting', model.active)
+      })
+      document.documentElement.classList.toggle('hip-presenting', model.active)
+      model.on('remove', () => {
+        window.removeEventListener('keydown', onKey, true)
+        document.removeEventListener('fullscreenchange', onFullscreen)
+      })
+      const marker = document.createElement('span')
+      marker.className = 'key-listener'
+      el.appendChild(marker)
+    }
+    """
+
+    def __init__(self, on_key=None, **params):
+        params.setdefault("width", 0)
+        params.setdefault("height", 0)
+        params.setdefault("margin", 0)
+        super().__init__(**params)
+        self._on_key = on_key
+
+    def _handle_msg(self, data):
+        if self._on_key is not None and isinstance(data, dict) and isinstance(data.get("key"), str):
+            self._on_key(data["key"])
+
+
+class TourPresenter:
+    """The tour and presentation mode of one :class:`viewer.app.HipViewerApp`."""
+
+    def __init__(self, app, tour: Tour | None, problem: str | None = None):
+        self.app = app
+        self.tour = tour
+        self.nav = TourNav(tour) if tour is not None else None
+        self.labels = True
+        self.stage = TourStage(variant="stage", on_action=self.action, visible=False,
+                               sizing_mode="stretch_height", width=520, min_width=360,
+                               css_classes=["tour-stage"], margin=0)
+        self.panel = TourStage(variant="tab", on_action=self.action, sizing_mode="stretch_width",
+                               css_classes=["tour-panel"])
+        self.button = PresentButton(on_action=self.action, css_classes=["present-entry"], margin=(8, 10))
+        self.keys = KeyListener(on_key=self.action)
+        if problem:
+            app.notices.append(f"Tour problem: {problem}")
+        start = app.state.tour_step
+        if start is not None and self.nav is not None:
+            if start > self.nav.count:
+                app.notices.append(f"Ignored tour step {start}: the tour has {self.nav.count} steps.")
+                app.state = app.state.with_changes(tour_step=None)
+            else:
+                self.nav.go(start)
+        elif start is not None:
+            app.state = app.state.with_changes(tour_step=None)
+
+    # ----------------------------------------------------------------- layout
+
+    def attach(self, header, sidebar, main, right, layout) -> None:
+        """Put the tour into the page: the Tour tab, the header button, the caption column
+        of presentation mode and the key listener."""
+        self._chrome = (header, sidebar, right)
+        self._header = header
+        if self.tour is not None:
+            right.append(("Tour", pn.Column(self.panel, scroll=True, sizing_mode="stretch_both",
+                                            css_classes=["tour-column"])))
+        main.append(self.stage)
+        header.append(self.button)
+        layout.append(self.keys)
+        # The name of the selection follows whatever chose it (a click, the list, a step).
+        self.app.structures.param.watch(lambda e: self._render(), "value")
+        self._render()
+        self._show_mode(self.app.state.present, refit=False)
+
+    def _show_mode(self, present: bool, refit: bool = True) -> None:
+        for part in self._chrome:
+            part.visible = not present
+        self.stage.visible = present
+        self.keys.active = present
+        if refit and self.app.view is not None and self.app.state.camera is None:
+            # The view changes size with the layout; fit the model again once it has.
+            self.app._later(REFIT_AFTER_MS, self._refit)
+
+    def _refit(self) -> None:
+        if self.app.view is not None and self.app.state.camera is None:
+            self.app.view.set_camera_preset(self.app.state.view)
+
+    # ----------------------------------------------------------------- actions
+
+    def action(self, name: str) -> None:
+        """A button or key: next, previous, reset, labels, exit, present, present_tour."""
+        if name == "next":
+            self.go(self.nav.next() if self.nav else None)
+        elif name == "previous":
+            self.go(self.nav.previous() if self.nav else None)
+        elif name == "reset":
+            self.reset_view()
+        elif name == "labels":
+            self.toggle_labels()
+        elif name == "exit":
+            self.set_present(False)
+        elif name == "present":
+            self.set_present(True)
+        elif name == "present_tour":
+            self.set_present(True)
+            if self.nav is not None and self.nav.number is None:
+                self.go(self.nav.next())
+
+    def go(self, number: int | None) -> None:
+        """Show tour step ``number`` (1-based): its whole view and its caption."""
+        if self.nav is None or number is None:
+            return
+        self.nav.go(number)
+        app = self.app
+        state = step_state(self.nav.step, self.nav.number, app.state)
+        if not self.labels:
+            state = state.with_changes(hidden=state.hidden | {"landmarks"})
+        if app.view is None:  # the 3D view is still being built: it starts from this state
+            app.state = state
+            app._show_widgets(state)
+            app._render_card()
+            app._schedule_url()
+        else:
+            app.apply_state(state)
+            if app.mechanics is not None and state.selection and state.selection.startswith("gmed_") \
+                    and state.selection[len("gmed_"):] in ("anterior", "middle", "posterior"):
+                app.mechanics.group = state.selection[len("gmed_"):]
+        self._render()
+
+    def set_present(self, present: bool) -> None:
+        if present == self.app.state.present:
+            return
+        self.app.update(present=present)
+        self._show_mode(present)
+        self._render()
+
+    def reset_view(self) -> None:
+        """The camera of the step on show (or the reset preset), posture and layers kept."""
+        app = self.app
+        if app.view is None:
+            return
+        step = self.nav.step if self.nav is not None else None
+        if step is None or isinstance(step.camera, str):
+            app._on_camera_button(step.camera if step is not None else "reset")
+        else:
+            cam = {"position": list(step.camera.position), "focal_point": list(step.camera.focal_point),
+                   "view_up": list(step.camera.view_up)}
+            app.view.camera = {**(app.view.camera or {}), **cam}
+            app._mark_preset(None)
+            from viewer.state import camera_from_dict
+
+            app.update(camera=camera_from_dict(cam))
+
+    def toggle_labels(self) -> None:
+        """Landmark markers and the name of the selection, both on or both off."""
+        self.labels = not self.labels
+        self.app.layer_toggles["landmarks"].value = self.labels
+        self._render()
+
+    # ----------------------------------------------------------------- drawing
+
+    def selection_name(self) -> str:
+        sid = self.app.structures.value or None
+        if not sid:
+            return ""
+        entry = self.app.pack.entries.get(sid)
+        if entry is not None:
+            return entry.name
+        return BY_ID[sid].name if sid in BY_ID else sid
+
+    def _render(self) -> None:
+        from annotations import render_markdown
+
+        fields = {"label": self.selection_name(), "show_label": self.labels}
+        if self.nav is None:
+            fields.update(tour_title="", position="", step_title="No tour",
+                          caption_html="<p>No tour is loaded.</p>", at_start=True, at_end=True, started=False)
+        elif self.nav.step is None:
+            desc = self.tour.description or ""
+            fields.update(
+                tour_title="Guided tour", position=self.nav.position(), step_title=self.tour.title,
+                caption_html=render_markdown(desc) + "<p>Press <strong>Next</strong> (or → in presentation "
+                                                      "mode) to start.</p>",
+                at_start=True, at_end=False, started=False,
+            )
+        else:
+            step = self.nav.step
+            fields.update(
+                tour_title=self.tour.title, position=self.nav.position(), step_title=step.title,
+                caption_html=render_markdown(step.caption), at_start=self.nav.at_start,
+                at_end=self.nav.at_end, started=True,
+            )
+        for view in (self.stage, self.panel):
+            view.param.update(**fields)
+
+    def refresh(self) -> None:
+        """Redraw the selection's name (after the reader chose another structure)."""
+        self._render()
+
+
+def session_tour(tour_file, ids) -> tuple[Tour | None, str | None]:
+    """(the tour for a session, None) or (None, a one-line problem): the file given to
+    ``hip-viewer --tour`` (checked when the server started), else the built-in tour."""
+    from viewer.tour import TourError, load_viewer_tour
+
+    try:
+        return load_viewer_tour(tour_file, ids), None
+    except TourError as exc:
+        log.warning("tour not loaded: %s", exc.one_line())
+        return None, exc.one_line()

@@ -164,7 +164,8 @@ class HipViewerApp:
         self._url_pending = False
         self._restoring = False
 
-        state, notices = parse_query(query or {}, self.ids)
+        self.query = dict(query or {})
+        state, notices = parse_query(self.query, self.ids)
         self.state = state
         self.notices = notices + [f"Content pack problem: {p}" for p in content_problems]
         self._build_widgets(state)
@@ -174,7 +175,7 @@ class HipViewerApp:
         self.presenter = TourPresenter(self, *session_tour(tour_file, self.ids))
         self.presenter.attach(self.header, self.sidebar, self.main, self.right, self._layout)
         self.model.param.watch(self._on_model_posture, ["flexion", "adduction", "rotation", "pelvic_drop"])
-        self._show_widgets(state)
+        self._show_widgets(self.state)
         self._render_notice()
         if defer_scene:
             self._render_card()
@@ -625,7 +626,7 @@ class HipViewerApp:
 
     def _write_url(self):
         self._url_pending = False
-        search = to_search(self.state)
+        search = to_search(self.state, self.presenter.link_base(self.state))
         location = pn.state.location
         if location is not None and location.search != search:
             location.search = search

@@ -21,6 +21,7 @@ import panel as pn
 import param
 
 from meshes.landmarks import BY_ID
+from viewer.state import ViewState, parse_query
 from viewer.tour import Tour, TourNav, step_state
 
 log = logging.getLogger(__name__)
@@ -237,9 +238,10 @@ class TourPresenter:
         self.tour = tour
         self.nav = TourNav(tour) if tour is not None else None
         self.labels = True
+        # No fixed width: a Row counts its children's widths, hidden or not; the column sizes
+        # itself with the window (tour.css).
         self.stage = TourStage(variant="stage", on_action=self.action, visible=False,
-                               sizing_mode="stretch_height", width=520, min_width=360,
-                               css_classes=["tour-stage"], margin=0)
+                               sizing_mode="stretch_height", css_classes=["tour-stage"], margin=0)
         self.panel = TourStage(variant="tab", on_action=self.action, sizing_mode="stretch_width",
                                css_classes=["tour-panel"])
         self.button = PresentButton(on_action=self.action, css_classes=["present-entry"], margin=(8, 10))
@@ -252,9 +254,18 @@ class TourPresenter:
                 app.notices.append(f"Ignored tour step {start}: the tour has {self.nav.count} steps.")
                 app.state = app.state.with_changes(tour_step=None)
             else:
+                # The link holds what differs from the step's own view.
                 self.nav.go(start)
+                app.state, _ = parse_query(app.query, app.ids, base=self.link_base(app.state))
         elif start is not None:
             app.state = app.state.with_changes(tour_step=None)
+
+    def link_base(self, state) -> ViewState | None:
+        """What a link with ``state``'s tour step starts from: that step's view."""
+        n = state.tour_step
+        if self.nav is None or n is None or not 1 <= n <= self.nav.count:
+            return None
+        return step_state(self.tour.steps[n - 1], n, ViewState())
 
     # ----------------------------------------------------------------- layout
 
@@ -381,8 +392,8 @@ class TourPresenter:
             desc = self.tour.description or ""
             fields.update(
                 tour_title="Guided tour", position=self.nav.position(), step_title=self.tour.title,
-                caption_html=render_markdown(desc) + "<p>Press <strong>Next</strong> (or → in presentation "
-                                                      "mode) to start.</p>",
+                caption_html=render_markdown(desc) + "<p>Press <strong>Start the tour</strong>, or → "
+                                                      "in presentation mode.</p>",
                 at_start=True, at_end=False, started=False,
             )
         else:

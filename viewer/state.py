@@ -262,7 +262,9 @@ def parse_query(
             notices.append(f"Ignored tour step '{_short(text)}': use a step number from 1.")
 
     text = get("sel")
-    if text:
+    if text == "":
+        changes["selection"] = None  # "sel=": nothing selected (over a tour step's selection)
+    elif text:
         if text in known:
             changes["selection"] = text
         else:
@@ -346,37 +348,40 @@ def _cam_num(value: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def to_query(state: ViewState) -> dict[str, str]:
-    """The query parameters of a link that restores ``state`` (defaults left out)."""
+def to_query(state: ViewState, base: ViewState | None = None) -> dict[str, str]:
+    """The query parameters of a link that restores ``state``: what differs from ``base``
+    (the defaults; for a tour step, that step's view, which ``parse_query`` starts from)."""
     default = ViewState()
+    base = base or default
     out: dict[str, str] = {}
-    if state.selection:
-        out["sel"] = state.selection
+    if state.selection != base.selection:
+        out["sel"] = state.selection or ""
     if state.level != default.level:
         out["level"] = state.level
     for name, key in POSTURE_KEYS.items():
         value = getattr(state, name)
-        if round(value, 1) != 0:
+        if round(value, 1) != round(getattr(base, name), 1):
             out[key] = _num(value)
-    if round(state.pelvic_drop, 1) != 0:
+    if round(state.pelvic_drop, 1) != round(base.pelvic_drop, 1):
         out["drop"] = _num(state.pelvic_drop)
-    if state.view != default.view:
+    if state.view != base.view:
         out["view"] = state.view
-    if state.camera is not None:
+    if state.camera is not None and state.camera != base.camera:
         c = state.camera
         out["cam"] = ",".join(_cam_num(v) for v in (*c.position, *c.focal_point, *c.view_up))
-    if set(state.hidden) != set(default.hidden):
+    if set(state.hidden) != set(base.hidden):
         out["hide"] = ",".join(layer for layer in LAYERS if layer in state.hidden)
     changed = [
         f"{layer}:{_num_op(state.opacity[layer])}"
         for layer in LAYERS
-        if layer in state.opacity and abs(state.opacity[layer] - DEFAULT_OPACITY[layer]) > 1e-3
+        if layer in state.opacity
+        and abs(state.opacity[layer] - base.opacity.get(layer, DEFAULT_OPACITY[layer])) > 1e-3
     ]
     if changed:
         out["op"] = ",".join(changed)
-    if state.colour_by_group != default.colour_by_group:
+    if state.colour_by_group != base.colour_by_group:
         out["colour"] = "1" if state.colour_by_group else "0"
-    if state.isolate != default.isolate:
+    if state.isolate != base.isolate:
         out["iso"] = "1" if state.isolate else "0"
     if state.present:
         out["present"] = "1"
@@ -389,9 +394,9 @@ def _num_op(value: float) -> str:
     return f"{round(float(value), 2):.2f}".rstrip("0").rstrip(".") or "0"
 
 
-def to_search(state: ViewState) -> str:
+def to_search(state: ViewState, base: ViewState | None = None) -> str:
     """The ``?a=b&c=d`` part of a share link (empty for the default view)."""
-    query = to_query(state)
+    query = to_query(state, base)
     return "?" + urlencode(query, safe=",:") if query else ""
 
 

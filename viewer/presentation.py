@@ -5,7 +5,8 @@
 * :class:`PresentButton` is the page's "Presentation mode" button.  Both are native buttons,
   so a click may ask the browser for full screen (which needs the reader's own click).
 * :class:`KeyListener` reports the presentation keys (→/←, PageDown/PageUp, Space, R, L, Esc)
-  while presentation mode is on, never while the reader types in a field.
+  in presentation mode and, in the page, once the tour has started; never while the reader
+  types in a field or works a control that uses those keys (a list, a slider, tabs).
 * :class:`TourPresenter` wires them to one :class:`viewer.app.HipViewerApp`: a step becomes a
   view state (:func:`viewer.tour.step_state`) shown with ``apply_state``.
 
@@ -160,9 +161,11 @@ class PresentButton(pn.custom.JSComponent):
 
 
 class KeyListener(pn.custom.JSComponent):
-    """Presentation keys, reported as ``{"key": action}`` messages while ``active``."""
+    """Presentation keys, reported as ``{"key": action}`` messages while ``active``;
+    ``presenting`` says whether presentation mode is on (leaving it leaves full screen)."""
 
     active = param.Boolean(default=False)
+    presenting = param.Boolean(default=False)
 
     _esm = """
     const KEYS = {
@@ -170,16 +173,18 @@ class KeyListener(pn.custom.JSComponent):
       ArrowLeft: 'previous', PageUp: 'previous',
       r: 'reset', R: 'reset', l: 'labels', L: 'labels', Escape: 'exit', Esc: 'exit',
     }
-    const TYPING_ROLES = /^(slider|textbox|searchbox|combobox|listbox|spinbutton|menu|menuitem)$/
+    const OWN_KEYS_ROLES = /^(slider|textbox|searchbox|combobox|listbox|option|spinbutton|menu|menuitem|tab|tablist|radio|radiogroup)$/
 
     function typing(ev) {
-      // The element really focused, inside any shadow roots.
+      // The element really focused, inside any shadow roots: a field, or a control that
+      // uses these keys itself (Space presses a focused button).
       const t = (ev.composedPath && ev.composedPath()[0]) || ev.target
       if (!t || !t.tagName) return false
       const tag = t.tagName
       if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || t.isContentEditable) return true
+      if (ev.key === ' ' && (tag === 'BUTTON' || tag === 'A')) return true
       const role = t.getAttribute && t.getAttribute('role')
-      return !!(role && TYPING_ROLES.test(role))
+      return !!(role && OWN_KEYS_ROLES.test(role))
     }
 
     export function render({ model, el }) {
@@ -188,6 +193,7 @@ class KeyListener(pn.custom.JSComponent):
         if (!model.active || ev.defaultPrevented || ev.ctrlKey || ev.altKey || ev.metaKey) return
         const action = KEYS[ev.key]
         if (!action || typing(ev)) return
+        if (action === 'exit' && !model.presenting) return
         ev.preventDefault()
         ev.stopPropagation()
         if (ev.repeat && action !== 'next' && action !== 'previous') return
@@ -196,18 +202,16 @@ class KeyListener(pn.custom.JSComponent):
       function onFullscreen() {
         if (document.fullscreenElement) { wasFullscreen = true; return }
         // Esc in full screen is taken by the browser: leaving full screen leaves the mode.
-        if (wasFullscreen && model.active) model.send_msg({ key: 'exit' })
+        if (wasFullscreen && model.presenting) model.send_msg({ key: 'exit' })
         wasFullscreen = false
       }
       window.addEventListener('keydown', onKey, true)
       document.addEventListener('fullscreenchange', onFullscreen)
-      model.on('active', () => {
-        if (!model.active && document.fullscreenElement && document.exitFullscreen) {
+      model.on('presenting', () => {
+        if (!model.presenting && document.fullscreenElement && document.exitFullscreen) {
           document.exitFullscreen().catch(() => {})
         }
-        document.documentElement.classList.toggle('hip-presenting', model.active)
       })
-      document.documentElement.classList.toggle('hip-presenting', model.active)
       model.on('remove', () => {
         window.removeEventListener('keydown', onKey, true)
         document.removeEventListener('fullscreenchange', onFullscreen)
@@ -289,10 +293,14 @@ class TourPresenter:
         for part in self._chrome:
             part.visible = not present
         self.stage.visible = present
-        self.keys.active = present
+        self.keys.presenting = present
+        self._arm_keys()
         if refit and self.app.view is not None and self.app.state.camera is None:
             # The view changes size with the layout; fit the model again once it has.
             self.app._later(REFIT_AFTER_MS, self._refit)
+
+    def _arm_keys(self) -> None:
+        self.keys.active = self.app.state.present or (self.nav is not None and self.nav.number is not None)
 
     def _refit(self) -> None:
         if self.app.view is not None and self.app.state.camera is None:
@@ -338,6 +346,7 @@ class TourPresenter:
             if app.mechanics is not None and state.selection and state.selection.startswith("gmed_") \
                     and state.selection[len("gmed_"):] in ("anterior", "middle", "posterior"):
                 app.mechanics.group = state.selection[len("gmed_"):]
+        self._arm_keys()
         self._render()
 
     def set_present(self, present: bool) -> None:

@@ -200,11 +200,15 @@ class HipViewerApp:
         self.apply_state(self.state)
         self.view_holder.objects = [self.view]
         self.view_holder.loading = False
-        self.mechanics = self._make_mechanics()
-        if self.mechanics is not None and cards.is_fibre_group(self.state.selection):
-            self.mechanics.group = self.state.selection[len("gmed_"):]
-        if self.mechanics is not None:
-            self.right.append(("Mechanics", pn.Column(self.mechanics, scroll=True, sizing_mode="stretch_both")))
+        # The mechanics panel is built when its tab is first opened: most readers never open
+        # it, and it is the largest part of a session (plots, tables, animation).
+        self.mechanics_tab = pn.Column(
+            pn.pane.HTML("<p class='scene-wait' role='status'>Preparing the mechanics…</p>", stylesheets=[APP_CSS]),
+            scroll=True, sizing_mode="stretch_both",
+        )
+        self.right.append(("Mechanics", self.mechanics_tab))
+        if self.right.active == 1:
+            self._open_mechanics()
 
     # --------------------------------------------------------------- widgets and layout
 
@@ -329,7 +333,20 @@ class HipViewerApp:
         panel.param.watch(lambda e: self._push_scene(), "group")
         return panel
 
+    def _open_mechanics(self):
+        """Build the mechanics panel into its tab (once), following the selected part."""
+        if self.mechanics is not None or self.view is None:
+            return
+        self.mechanics = self._make_mechanics()
+        if self.mechanics is None:
+            return
+        if cards.is_fibre_group(self.state.selection):
+            self.mechanics.group = self.state.selection[len("gmed_"):]
+        self.mechanics_tab.objects = [self.mechanics]
+
     def _on_tab(self, event):
+        if event.new == 1:
+            self._open_mechanics()
         if self.mechanics is not None:
             self.mechanics.show_arrows = event.new == 1
             self._push_scene()
@@ -502,7 +519,10 @@ class HipViewerApp:
         if not picked:
             return
         see_through = {layer for layer in LAYERS if self.state.opacity.get(layer, 1.0) < SEE_THROUGH_BELOW}
-        sid = selection.resolve_pick(picked, self.model.landmarks(), self.visible_layers(), see_through=see_through)
+        from viewer.scene import marker_positions
+
+        sid = selection.resolve_pick(picked, marker_positions(self.model), self.visible_layers(),
+                                     see_through=see_through)
         if sid is not None:
             self.select(sid)
 

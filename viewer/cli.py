@@ -19,7 +19,7 @@ DESCRIPTION = (
     "Without a subcommand, serves the viewer in the browser and prints its URL."
 )
 
-USAGE = """%(prog)s [--host HOST] [--port PORT] [--no-browser] [--content DIR]
+USAGE = """%(prog)s [--host HOST] [--port PORT] [--no-browser] [--content DIR] [--presenter-key KEY]
        %(prog)s measure [--flexion DEG] [--adduction DEG] [--rotation DEG] [--side {right,left}] [--json]
        %(prog)s stance [--side {right,left}] [--strength PCT] [--cane] [--lean DEG] [--json]
        %(prog)s export-mesh --format {glb,stl,obj} [--flexion DEG] [--adduction DEG] [--rotation DEG] OUT
@@ -30,6 +30,8 @@ EPILOG = """examples:
   hip-viewer                          serve on http://127.0.0.1:5006/ and open a browser tab
   hip-viewer --host 0.0.0.0           serve to the classroom network
   hip-viewer --content my-pack        add a content pack over the built-in one
+  hip-viewer --host 0.0.0.0 --presenter-key anatomy7
+                                      a fixed presenter key (students follow with ?follow=1)
   hip-viewer measure --flexion 30 --json
   hip-viewer stance --strength 40 --json
   hip-viewer export-mesh --format glb --flexion 45 hip.glb
@@ -71,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--content", metavar="DIR", action="append", default=[],
                         help="a content pack directory laid over the built-in one "
                              "(may be given more than once; later ones win)")
+    parser.add_argument("--presenter-key", metavar="KEY", default=None,
+                        help="the key in the presenter link (?presenter=KEY) whose session the "
+                             "followers' views follow (default: a new random key, printed at start)")
     sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND", prog=PROG)
 
     measure = sub.add_parser(
@@ -251,7 +256,7 @@ def run_serve(args) -> int:
             return 1
     try:
         serve(host=args.host, port=args.port, content_dirs=tuple(args.content),
-              show=not args.no_browser and can_open_browser())
+              show=not args.no_browser and can_open_browser(), presenter_key=args.presenter_key)
     except ServeError as exc:
         return _error(str(exc), 2)
     except KeyboardInterrupt:

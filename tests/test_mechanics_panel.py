@@ -24,13 +24,25 @@ def new_panel(**posture):
     return model, mp.mechanics_panel(model, None)
 
 
+def outside_a_served_page():
+    """Work outside a served page, so the panel updates at once rather than on a timer.
+    An in-process server stopped by an earlier test can leave its document behind as Bokeh's
+    current one (a process-wide list, not per thread); a fresh unserved document as Panel's
+    current one hides it."""
+    import panel as pn
+    from bokeh.document import Document
+
+    pn.state.curdoc = Document()
+
+
+@pytest.fixture(autouse=True)
+def each_test_outside_a_served_page():
+    outside_a_served_page()
+
+
 @pytest.fixture(scope="module")
 def panel_and_model():
-    # Outside a served page (an in-process server from an earlier test may have left its
-    # document as the current one), so the panel updates at once rather than on a timer.
-    import panel as pn
-
-    pn.state.curdoc = None
+    outside_a_served_page()
     model, panel = new_panel()
     return model, panel
 

@@ -22,7 +22,7 @@ import param
 from meshes.frame import POSTURE_RANGES
 from meshes.model import HipModel
 from meshes.landmarks import LANDMARK_IDS, LANDMARKS
-from viewer import cards, selection
+from viewer import cards, follow, selection
 from viewer.state import (
     CAMERA_PRESETS,
     LAYER_LABELS,
@@ -163,6 +163,11 @@ class HipViewerApp:
         self._posture_pending = False
         self._url_pending = False
         self._restoring = False
+        self._doc = pn.state.curdoc  # this session's document (None outside a server)
+        self._hub = follow.hub()
+        self._session = self._hub.new_session()
+        self._followed_view = None  # the presenter's latest view, waiting to be shown here
+        self._showing_followed = False
 
         self.query = dict(query or {})
         state, notices = parse_query(self.query, self.ids)
@@ -177,6 +182,7 @@ class HipViewerApp:
         self.model.param.watch(self._on_model_posture, ["flexion", "adduction", "rotation", "pelvic_drop"])
         self._show_widgets(self.state)
         self._render_notice()
+        self._join_classroom(query or {})
         if defer_scene:
             self._render_card()
         else:
@@ -205,12 +211,15 @@ class HipViewerApp:
         self.apply_state(self.state)
         self.view_holder.objects = [self.view]
         self.view_holder.loading = False
-        self.mechanics = self._make_mechanics()
-        if self.mechanics is not None and cards.is_fibre_group(self.state.selection):
-            self.mechanics.group = self.state.selection[len("gmed_"):]
-        if self.mechanics is not None:
-            self._mechanics_tab = pn.Column(self.mechanics, scroll=True, sizing_mode="stretch_both")
-            self.right.append(("Mechanics", self._mechanics_tab))
+        # The mechanics panel is built when its tab is first opened: most readers never open
+        # it, and it is the largest part of a session (plots, tables, animation).
+        self.mechanics_tab = pn.Column(
+            pn.pane.HTML("<p class='scene-wait' role='status'>Preparing the mechanics…</p>", stylesheets=[APP_CSS]),
+            scroll=True, sizing_mode="stretch_both",
+        )
+        self.right.append(("Mechanics", self.mechanics_tab))
+        if self._is_mechanics_tab(self.right.active):
+            self._open_mechanics()
 
     # --------------------------------------------------------------- widgets and layout
 
@@ -264,6 +273,12 @@ class HipViewerApp:
         self.notice = pn.pane.Alert("", alert_type="warning", visible=False, sizing_mode="stretch_width",
                                     css_classes=["notice"])
         self.card = CardView(sizing_mode="stretch_width", css_classes=["card-pane"])
+        self.follow_switch = pn.widgets.Checkbox(
+            label="Follow the presenter", value=False, css_classes=["follow-switch"],
+        )
+        self.follow_status = pn.pane.HTML("", sizing_mode="stretch_width", stylesheets=[APP_CSS],
+                                          css_classes=["follow-status"])
+        self.follow_switch.param.watch(self._on_follow_switch, "value")
 
         self.structures.param.watch(self._on_structure, "value")
         self.level.param.watch(lambda e: self.update(level=e.new), "value")
@@ -304,6 +319,9 @@ class HipViewerApp:
             pn.pane.HTML("<h2 class='side-h'>Share</h2>", stylesheets=[APP_CSS], margin=(0, 5)),
             self.share,
             self.screenshot,
+            pn.pane.HTML("<h2 class='side-h'>Classroom</h2>", stylesheets=[APP_CSS], margin=(0, 5)),
+            self.follow_switch,
+            self.follow_status,
             width=340, scroll=True, sizing_mode="stretch_height", css_classes=["sidebar"],
             styles={"background": "#f4f1ea", "border-right": "1px solid #d9d2c3"},
         )
@@ -336,9 +354,28 @@ class HipViewerApp:
         panel.param.watch(lambda e: self._push_scene(), "group")
         return panel
 
+    def _open_mechanics(self):
+        """Build the mechanics panel into its tab (once), following the selected part."""
+        if self.mechanics is not None or self.view is None:
+            return
+        self.mechanics = self._make_mechanics()
+        if self.mechanics is None:
+            return
+        if cards.is_fibre_group(self.state.selection):
+            self.mechanics.group = self.state.selection[len("gmed_"):]
+        self.mechanics_tab.objects = [self.mechanics]
+
+    def _is_mechanics_tab(self, index) -> bool:
+        """Whether tab ``index`` of the right-hand tabs is the Mechanics tab (other tabs, such
+        as the Tour, may come before it)."""
+        tab = getattr(self, "mechanics_tab", None)
+        return tab is not None and 0 <= index < len(self.right.objects) and self.right.objects[index] is tab
+
     def _on_tab(self, event):
+        if self._is_mechanics_tab(event.new):
+            self._open_mechanics()
         if self.mechanics is not None:
-            self.mechanics.show_arrows = self.right.objects[event.new] is getattr(self, "_mechanics_tab", None)
+            self.mechanics.show_arrows = self._is_mechanics_tab(event.new)
             self._push_scene()
 
     # --------------------------------------------------------------- state
@@ -380,6 +417,8 @@ class HipViewerApp:
         """Change the view state from a control and show the result."""
         if self._restoring:
             return
+        if set(changes) - {"level", "present"}:
+            self._own_change()
         old = self.state
         self.state = old.with_changes(**changes)
         if any(k in changes for k in ("selection", "hidden", "opacity", "colour_by_group", "isolate")):
@@ -510,13 +549,17 @@ class HipViewerApp:
         if not picked:
             return
         see_through = {layer for layer in LAYERS if self.state.opacity.get(layer, 1.0) < SEE_THROUGH_BELOW}
-        sid = selection.resolve_pick(picked, self.model.landmarks(), self.visible_layers(), see_through=see_through)
+        from viewer.scene import marker_positions
+
+        sid = selection.resolve_pick(picked, marker_positions(self.model), self.visible_layers(),
+                                     see_through=see_through)
         if sid is not None:
             self.select(sid)
 
     def _on_slider(self, event):
         if self._restoring:
             return
+        self._own_change()
         posture = {name: float(s.value) for name, s in self.sliders.items()}
         self.state = self.state.with_changes(**posture)
         if not self._posture_pending:
@@ -560,6 +603,7 @@ class HipViewerApp:
             return
         if self.state.camera is None and matches_preset(camera, *PRESETS[self.state.view]):
             return  # the view fitted a preset to its window: the link keeps the preset name
+        self._own_change()
         self._mark_preset(None)
         self.state = self.state.with_changes(camera=camera)
         self._schedule_url()
@@ -620,6 +664,7 @@ class HipViewerApp:
             self.notice.visible = False
 
     def _schedule_url(self):
+        self._hub.publish(self._session, self.state)  # ignored unless this session presents
         if not self._url_pending:
             self._url_pending = True
             self._later(URL_DEBOUNCE_MS, self._write_url)
@@ -634,6 +679,136 @@ class HipViewerApp:
         if location is not None and location.href:
             base = location.href.split("?")[0].split("#")[0]
         self.share.value = base + search
+
+    # --------------------------------------------------------------- classroom (viewer.follow)
+
+    def _join_classroom(self, query: dict):
+        """Claim the presenter role with ``?presenter=KEY``, or follow with ``?follow=1``."""
+        from viewer.state import _first
+
+        key = _first(query.get("presenter"))
+        if key is not None and not self._hub.claim(self._session, key):
+            self.notices.append("Ignored the presenter key in the link: it is not this server's key.")
+            self._render_notice()
+        self._hub.watch(self._session, lambda: self._on_session_loop(self._render_follow_status))
+        if self._doc is not None and self._doc.session_context is not None:
+            hub, session = self._hub, self._session
+            self._doc.on_session_destroyed(lambda context: hub.leave(session))
+        if self._hub.is_presenter(self._session):
+            self.follow_switch.visible = False
+        elif (_first(query.get("follow")) or "").lower() in ("1", "true", "yes", "on"):
+            self.follow_switch.value = True  # its watcher starts following
+        self._render_follow_status()
+
+    def _on_follow_switch(self, event):
+        if event.new:
+            self._left_presenter = False
+            view = self._hub.follow(self._session, self._presenter_moved)
+            if view is not None:
+                self._presenter_moved(view)
+        else:
+            self._hub.unfollow(self._session)
+        self._render_follow_status()
+
+    def _presenter_moved(self, view):
+        """The presenter's view changed (called from the presenter's session): show the
+        latest one on this session's own loop, skipping any this session had no time for."""
+        pending = self._followed_view is not None
+        self._followed_view = view
+        if not pending:
+            self._on_session_loop(self._show_followed)
+
+    def _show_followed(self):
+        view, self._followed_view = self._followed_view, None
+        if view is None or not self._hub.is_following(self._session):
+            return
+        self._showing_followed = True
+        try:
+            self.follow_view(view)
+        finally:
+            self._showing_followed = False
+
+    def follow_view(self, view: ViewState):
+        """Show the presenter's ``view`` here, keeping this reader's own reading level, and
+        redrawing only what differs."""
+        old = self.state
+        new = view.with_changes(level=old.level, present=old.present)
+        self.state = new
+        self._show_widgets(new)
+        if self.view is None:
+            return  # build_scene applies the whole state once the 3D view exists
+        if new.posture() != {k: float(getattr(self.model, k)) for k in new.posture()} \
+                or new.pelvic_drop != float(self.model.pelvic_drop):
+            self.model.param.update(**new.posture(), pelvic_drop=new.pelvic_drop)  # the view follows
+        if new.camera != old.camera or new.view != old.view:
+            if new.camera is not None:
+                self.view.camera = {**(self.view.camera or {}), **new.camera.as_dict()}
+                self._mark_preset(None)
+            else:
+                self.view.set_camera_preset(new.view)
+                self._mark_preset(new.view)
+        if (new.selection, new.hidden, dict(new.opacity), new.colour_by_group, new.isolate) != (
+                old.selection, old.hidden, dict(old.opacity), old.colour_by_group, old.isolate):
+            self._push_scene()
+        if new.selection != old.selection:
+            self._render_card()
+        self.presenter.follow_step(new.tour_step)
+        self._schedule_url()
+
+    def _own_change(self):
+        """The reader changed the view themselves: while following, that leaves the
+        presenter's view (the switch turns off; turning it on again rejoins)."""
+        if self._showing_followed or not self._hub.is_following(self._session):
+            return
+        self._hub.unfollow(self._session)
+        self._restoring = True
+        try:
+            self.follow_switch.value = False
+        finally:
+            self._restoring = False
+        self._render_follow_status(left=True)
+
+    def _render_follow_status(self, left: bool | None = None):
+        if left is not None:
+            self._left_presenter = left
+        left = getattr(self, "_left_presenter", False)
+        hub = self._hub
+        if hub.is_presenter(self._session):
+            n = hub.follower_count
+            who = "1 session follows" if n == 1 else f"{n} sessions follow"
+            text = (f"<strong>You are presenting.</strong> {who} your view. "
+                    "Students tick <em>Follow the presenter</em>, or open this page's address "
+                    "with <code>?follow=1</code>.")
+        elif hub.is_following(self._session):
+            text = ("Your view follows the presenter's camera, posture, layers and selection "
+                    "(your reading level stays yours). Change anything yourself to explore on your own."
+                    if hub.presenter_connected else
+                    "Waiting for the presenter: your view will follow once they connect.")
+        elif left:
+            text = "You are exploring on your own. Tick <em>Follow the presenter</em> to rejoin."
+        elif hub.presenter_connected:
+            text = "A presenter is connected: tick the box to follow their view."
+        else:
+            text = "No presenter is connected."
+        self.follow_status.object = f"<p class='follow-line' role='status' aria-live='polite'>{text}</p>"
+
+    def _on_session_loop(self, callback):
+        """Run ``callback`` on this session's own event-loop turn, with its document current
+        (it may be called from another session, e.g. the presenter's)."""
+        doc = self._doc
+        if doc is None or doc.session_context is None:
+            callback()
+            return
+        from panel.io.state import set_curdoc
+
+        def run():
+            with set_curdoc(doc):
+                callback()
+
+        try:
+            doc.add_next_tick_callback(run)
+        except Exception:  # the session has closed meanwhile
+            log.debug("session closed before a classroom update", exc_info=True)
 
     def _later(self, ms: int, callback):
         doc = pn.state.curdoc

@@ -21,6 +21,7 @@ DESCRIPTION = (
 )
 
 USAGE = """%(prog)s [--host HOST] [--port PORT] [--no-browser] [--content DIR] [--tour FILE]
+       [--presenter-key KEY]
        %(prog)s measure [--flexion DEG] [--adduction DEG] [--rotation DEG] [--side {right,left}] [--json]
        %(prog)s stance [--side {right,left}] [--strength PCT] [--cane] [--lean DEG] [--json]
        %(prog)s export-mesh --format {glb,stl,obj} [--flexion DEG] [--adduction DEG] [--rotation DEG] OUT
@@ -33,6 +34,8 @@ EPILOG = """examples:
   hip-viewer --host 0.0.0.0           serve to the classroom network
   hip-viewer --content my-pack        add a content pack over the built-in one
   hip-viewer --tour my-tour.yaml      serve with a teacher's guided tour
+  hip-viewer --host 0.0.0.0 --presenter-key anatomy7
+                                      a fixed presenter key (students follow with ?follow=1)
   hip-viewer measure --flexion 30 --json
   hip-viewer stance --strength 40 --json
   hip-viewer export-mesh --format glb --flexion 45 hip.glb
@@ -77,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "(may be given more than once; later ones win)")
     parser.add_argument("--tour", metavar="FILE", default=None,
                         help="a guided tour (YAML) instead of the built-in one; checked first")
+    parser.add_argument("--presenter-key", metavar="KEY", default=None,
+                        help="the key in the presenter link (?presenter=KEY) whose session the "
+                             "followers' views follow (default: a new random key, printed at start)")
     sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND", prog=PROG)
 
     measure = sub.add_parser(
@@ -295,7 +301,8 @@ def run_serve(args) -> int:
             return _error(f"bad tour: {problem}", 2)
     try:
         serve(host=args.host, port=args.port, content_dirs=tuple(args.content),
-              show=not args.no_browser and can_open_browser(), tour_file=args.tour)
+              show=not args.no_browser and can_open_browser(), tour_file=args.tour,
+              presenter_key=args.presenter_key)
     except ServeError as exc:
         return _error(str(exc), 2)
     except KeyboardInterrupt:

@@ -162,7 +162,7 @@ def handout_data(model, pack, plotter) -> dict:
     # Click rules (viewer.selection) as tables over this scene's actors.
     actor_structure = {a: selection.structure_of_actor(a) for a in actors}
     actor_layer = {a: selection.layer_of_actor(a) for a in actors}
-    landmarks = {lid: _round(xyz) for lid, xyz in model.landmarks().items()}
+    landmarks = {lid: _round(xyz) for lid, xyz in _scene.marker_positions(model).items()}
     layers = sorted({layer for layer in actor_layer.values() if layer} | {"bones", "landmarks"})
     faded: dict[str, float] = {}
     for actor, layer in actor_layer.items():

@@ -440,7 +440,9 @@ def push_posture(model, view) -> None:
     mats = {"femur_right": model.femur_transform("right"), "pelvis": tilt, "sacrum": tilt, "femur_left": tilt}
     view.set_transforms({k: v for k, v in mats.items() if k in names})
     view.update_meshes(moving)
-    view.update_landmarks(model.landmarks())
+    from viewer.scene import marker_positions
+
+    view.update_landmarks(marker_positions(model))
 
 
 def follow_model(model, view):

@@ -333,6 +333,7 @@ class TourPresenter:
             return
         self.nav.go(number)
         app = self.app
+        app._own_change()  # a follower who steps through the tour explores on their own
         state = step_state(self.nav.step, self.nav.number, app.state)
         if not self.labels:
             state = state.with_changes(hidden=state.hidden | {"landmarks"})
@@ -346,6 +347,17 @@ class TourPresenter:
             if app.mechanics is not None and state.selection and state.selection.startswith("gmed_") \
                     and state.selection[len("gmed_"):] in ("anterior", "middle", "posterior"):
                 app.mechanics.group = state.selection[len("gmed_"):]
+        self._arm_keys()
+        self._render()
+
+    def follow_step(self, number: int | None) -> None:
+        """The presenter's tour step (followed view): show its caption; the view itself has
+        already been shown."""
+        if self.nav is None or self.nav.number == number:
+            return
+        if number is not None and not 1 <= number <= self.nav.count:
+            number = None
+        self.nav.go(number)
         self._arm_keys()
         self._render()
 

@@ -294,6 +294,49 @@ def ordered_names(names: Iterable[str]) -> list[str]:
     return known + sorted(n for n in names if n not in MESH_NAMES)
 
 
+#: Landmarks that share their point with another landmark get their marker drawn a little
+#: apart, so that each of the two can be clicked: the femoral head's centre *is* the hip joint
+#: centre, so its marker sits on the head's exposed anteroinferior surface; the gluteus medius
+#: insertion's point is the lateral facet's centre, so its marker sits on the trochanter
+#: between the lateral and superoposterior facets, the two facets it covers.  Directions in
+#: the femur frame (ISB: X anterior, Y superior, Z lateral for the right side).
+HEAD_MARKER_DIRECTION = (1.0, -0.6, 0.35)
+_MARKER_POINTS: dict[int, dict[str, np.ndarray]] = {}
+
+
+def _femur_marker_points(model) -> dict[str, np.ndarray]:
+    """Femur-frame points of the moved markers (computed once per process's anatomy)."""
+    from meshes import bones
+
+    key = id(getattr(model, "anatomy", None))
+    if key not in _MARKER_POINTS:
+        fem = {k: np.asarray(v, dtype=float) for k, v in bones.FEMUR.items()}
+        verts = np.asarray(bones.femur_mesh("right").vertices)
+        centre = fem["femoral_head"]
+        rel = verts - centre
+        near = np.abs(np.linalg.norm(rel, axis=1) - bones.HEAD_RADIUS) < 1.0  # on the head's sphere
+        direction = np.asarray(HEAD_MARKER_DIRECTION) / np.linalg.norm(HEAD_MARKER_DIRECTION)
+        head = verts[near][np.argmax(rel[near] @ direction)]
+        between = 0.5 * (fem["lateral_facet"] + fem["superoposterior_facet"])
+        insertion = verts[np.argmin(np.linalg.norm(verts - between, axis=1))]
+        _MARKER_POINTS[key] = {"femoral_head": head, "gmed_insertion": insertion}
+    return _MARKER_POINTS[key]
+
+
+def marker_positions(model) -> dict[str, np.ndarray]:
+    """Where each landmark's marker is drawn at the model's posture: at the landmark itself,
+    except the two that share a point with another (``HEAD_MARKER_DIRECTION``).  A model
+    without a femur transform (a stand-in) gets its landmarks unchanged."""
+    positions = {k: np.asarray(v, dtype=float) for k, v in model.landmarks().items()}
+    if not hasattr(model, "femur_transform") or not hasattr(model, "anatomy"):
+        return positions
+    t = np.asarray(model.femur_transform("right"), dtype=float)
+    for lid, q in _femur_marker_points(model).items():
+        if lid in positions:
+            positions[lid] = t[:3, :3] @ q + t[:3, 3]
+    return positions
+
+
 def build_plotter(model, off_screen: bool = True, window_size=(800, 600), camera: str = "lateral") -> pv.Plotter:
     """A PyVista plotter holding every mesh of ``model.meshes()`` and one marker per landmark.
 
@@ -306,7 +349,7 @@ def build_plotter(model, off_screen: bool = True, window_size=(800, 600), camera
     meshes = model.meshes()
     for name in ordered_names(meshes):
         add_structure(plotter, name, meshes[name])
-    for lm_id, xyz in model.landmarks().items():
+    for lm_id, xyz in marker_positions(model).items():
         add_structure(plotter, marker_name(lm_id), marker_mesh(xyz))
     apply_camera(plotter, frame_camera(focus_bounds(plotter), camera, aspect=window_size[0] / window_size[1]))
     return plotter

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import socket
 import subprocess
 import sys
@@ -119,14 +120,22 @@ def make_server(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequenc
 
 
 def serve(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequence[str] = (),
-          show: bool = False, out=None, tour_file: str | None = None) -> None:
-    """Serve the viewer until interrupted; prints the URL once the server listens."""
+          show: bool = False, out=None, presenter_key: str | None = None,
+          tour_file: str | None = None) -> None:
+    """Serve the viewer until interrupted; prints the URL once the server listens, then the
+    presenter's link and the followers' link (:mod:`viewer.follow`)."""
+    from viewer import follow
+
     out = out or sys.stdout
+    hub = follow.configure(presenter_key or os.environ.get(follow.KEY_ENV) or None)
     server = make_server(host, port, content_dirs, show=show, tour_file=tour_file)
     urls = display_urls(host, server.port)
     print(f"Hip anatomy viewer: {urls[0]}", file=out, flush=True)
     for url in urls[1:]:
         print(f"On this network: {url}", file=out, flush=True)
+    print(f"Presenter link (keep it to yourself): {follow.presenter_url(urls[0], hub.key)}",
+          file=out, flush=True)
+    print(f"Students follow the presenter at: {follow.follower_url(urls[-1])}", file=out, flush=True)
     if host in ALL_INTERFACES:
         print("Serving every network interface: anyone who can reach this machine can open the viewer.",
               file=out, flush=True)

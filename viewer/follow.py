@@ -1,0 +1,162 @@
+"""Follow the presenter: student sessions mirror the presenter's view on one server.
+
+One :class:`PresenterHub` per server process.  The teacher opens the presenter link
+(``?presenter=KEY``, printed when the server starts); that session *drives*: each change of
+its camera, posture, layers or selection is published to the hub.  Sessions that opt in
+(``?follow=1`` or the "Follow the presenter" switch) are told of each change and show it;
+they keep their own reading level.  A student can leave (switch off, or change the view
+themselves) and rejoin at any time, and on rejoining jumps to the presenter's current view.
+
+Only a session that presented the key can publish; a newer presenter session (the teacher
+reloaded the page, or moved to another machine) replaces the older one.  The hub is plain
+Python: it knows nothing of Panel, and it hands each follower the latest view through the
+callback the follower registered (the viewer schedules it on that session's own document).
+"""
+
+from __future__ import annotations
+
+import hmac
+import itertools
+import os
+import secrets
+import threading
+from collections.abc import Callable
+from typing import Any
+
+#: Environment variable that fixes the presenter key (otherwise a random one per server).
+KEY_ENV = "HIP_VIEWER_PRESENTER_KEY"
+
+
+def new_key() -> str:
+    """A presenter key that is hard to guess and easy to copy (10 URL-safe characters)."""
+    return secrets.token_urlsafe(8)[:10]
+
+
+class PresenterHub:
+    """The presenter's latest view and the sessions following it (thread-safe)."""
+
+    def __init__(self, key: str | None = None):
+        self.key = key or new_key()
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._presenter: int | None = None
+        self._view: Any = None
+        self._followers: dict[int, Callable[[Any], None]] = {}
+        self._watchers: dict[int, Callable[[], None]] = {}
+
+    # ------------------------------------------------------------------ sessions
+
+    def new_session(self) -> int:
+        """An id for one browser session (used to tell the presenter apart)."""
+        return next(self._ids)
+
+    def key_matches(self, key: str | None) -> bool:
+        """Whether ``key`` is this server's presenter key (compared in constant time)."""
+        return bool(key) and hmac.compare_digest(str(key), self.key)
+
+    def claim(self, session: int, key: str | None) -> bool:
+        """Make ``session`` the presenter if it holds the key (a newer claim wins)."""
+        if not self.key_matches(key):
+            return False
+        with self._lock:
+            self._presenter = session
+        self._tell_watchers()
+        return True
+
+    def is_presenter(self, session: int) -> bool:
+        return self._presenter is not None and self._presenter == session
+
+    @property
+    def presenter_connected(self) -> bool:
+        return self._presenter is not None
+
+    @property
+    def follower_count(self) -> int:
+        return len(self._followers)
+
+    def leave(self, session: int) -> None:
+        """A session closed: it stops following, and stops presenting if it was the presenter."""
+        with self._lock:
+            self._followers.pop(session, None)
+            self._watchers.pop(session, None)
+            was_presenter = self._presenter == session
+            if was_presenter:
+                self._presenter = None
+        self._tell_watchers()
+
+    # ------------------------------------------------------------------ the view
+
+    def publish(self, session: int, view: Any) -> bool:
+        """The presenter's view changed: keep it and tell every follower.  Ignored (False)
+        from any session but the presenter's."""
+        with self._lock:
+            if self._presenter != session:
+                return False
+            self._view = view
+            followers = list(self._followers.values())
+        for tell in followers:
+            tell(view)
+        return True
+
+    @property
+    def view(self) -> Any:
+        """The presenter's latest published view (None before the first)."""
+        return self._view
+
+    def follow(self, session: int, tell: Callable[[Any], None]) -> Any:
+        """``session`` follows from now on: ``tell(view)`` is called with each new view.
+        Returns the presenter's current view (None if there is none yet) to show at once."""
+        with self._lock:
+            self._followers[session] = tell
+        self._tell_watchers()
+        return self._view
+
+    def unfollow(self, session: int) -> None:
+        with self._lock:
+            self._followers.pop(session, None)
+        self._tell_watchers()
+
+    def is_following(self, session: int) -> bool:
+        return session in self._followers
+
+    # ------------------------------------------------------------------ status lines
+
+    def watch(self, session: int, changed: Callable[[], None]) -> None:
+        """``changed()`` is called whenever the presenter or the number of followers changes."""
+        with self._lock:
+            self._watchers[session] = changed
+
+    def _tell_watchers(self) -> None:
+        with self._lock:
+            watchers = list(self._watchers.values())
+        for changed in watchers:
+            changed()
+
+
+_HUB: list[PresenterHub] = []
+_HUB_LOCK = threading.Lock()
+
+
+def hub() -> PresenterHub:
+    """This process's hub (its key from ``HIP_VIEWER_PRESENTER_KEY`` if set)."""
+    with _HUB_LOCK:
+        if not _HUB:
+            _HUB.append(PresenterHub(os.environ.get(KEY_ENV) or None))
+        return _HUB[0]
+
+
+def configure(key: str | None = None) -> PresenterHub:
+    """Start this process's hub afresh with ``key`` (a random key if None)."""
+    with _HUB_LOCK:
+        _HUB[:] = [PresenterHub(key)]
+        return _HUB[0]
+
+
+def presenter_url(base_url: str, key: str) -> str:
+    """The link the presenter opens (``base_url`` ends with ``/``)."""
+    return f"{base_url}?presenter={key}"
+
+
+def follower_url(base_url: str) -> str:
+    """The link students open to follow the presenter."""
+    return f"{base_url}?follow=1"

@@ -32,7 +32,7 @@ steps:
     layers: {hidden: [gmax]}
     select: gmed_posterior
   - title: Pelvis dropped
-    caption: The unsupported side drops.
+    caption: "The unsupported side drops. <script>window.__pwned = 1</script>"
     camera: anterior
     posture: {pelvic_drop: 10}
     select: trendelenburg_sign
@@ -103,6 +103,11 @@ def test_a_teachers_tour_changes_the_view_and_caption_step_by_step(page, start_v
     # Step 3: from the front, pelvis dropped: the pelvis turns as a whole.
     page.locator(f"{TAB} button", has_text="Next").click()
     expect(page.locator(f"{TAB} .tour-title")).to_have_text("Pelvis dropped")
+    # Markup in a caption is shown as text, never run.
+    expect(page.locator(f"{TAB} .tour-caption")).to_have_text(
+        "The unsupported side drops. <script>window.__pwned = 1</script>")
+    assert page.locator(f"{TAB} .tour-caption script").count() == 0
+    assert page.evaluate("() => window.__pwned === undefined")
     expect(chosen(page)).to_have_text("Topic: Trendelenburg sign")
     expect(page.locator(f"{TAB} button", has_text="Next")).to_be_disabled()
     assert settled_query(page) == {"step": "3"}
@@ -275,3 +280,10 @@ def test_keys_do_nothing_while_the_reader_types(page, viewer_url):
     expect(position).to_have_text("Step 2 of 14")
     page.keyboard.press("PageUp")
     expect(position).to_have_text("Step 1 of 14")
+
+    # The Tour tab's own button presents the tour from the step on show.
+    page.locator(f"{TAB} button", has_text="Present the tour").click()
+    expect(page.locator(STAGE)).to_be_visible()
+    expect(page.locator(f"{STAGE} .tour-position")).to_have_text("Step 1 of 14")
+    page.keyboard.press("Escape")
+    expect(page.locator(STAGE)).to_be_hidden()

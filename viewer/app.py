@@ -735,6 +735,7 @@ class HipViewerApp:
         new = view.with_changes(level=old.level, present=old.present)
         self.state = new
         self._show_widgets(new)
+        self.presenter.follow_step(new.tour_step)  # the caption of the presenter's tour step
         if self.view is None:
             return  # build_scene applies the whole state once the 3D view exists
         if new.posture() != {k: float(getattr(self.model, k)) for k in new.posture()} \
@@ -752,7 +753,6 @@ class HipViewerApp:
             self._push_scene()
         if new.selection != old.selection:
             self._render_card()
-        self.presenter.follow_step(new.tour_step)
         self._schedule_url()
 
     def _own_change(self):

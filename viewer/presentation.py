@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
 TOUR_CSS = (STATIC / "tour.css").read_text(encoding="utf-8")
 
-#: Seconds the page takes to settle its layout before the view is fitted again (ms).
+#: Time the page takes to settle its layout before the view is fitted again (ms).
 REFIT_AFTER_MS = 450
 
 KEY_HINT = (

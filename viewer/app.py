@@ -274,6 +274,12 @@ class HipViewerApp:
         self.follow_status = pn.pane.HTML("", sizing_mode="stretch_width", stylesheets=[APP_CSS],
                                           css_classes=["follow-status"])
         self.follow_switch.param.watch(self._on_follow_switch, "value")
+        # Above the card while this session follows, so a student always sees why the view moves.
+        self.follow_banner = pn.pane.HTML("", visible=False, sizing_mode="stretch_width", stylesheets=[APP_CSS],
+                                          css_classes=["follow-banner"])
+        self.stop_following = pn.widgets.Button(label="Explore on my own", visible=False, color="light",
+                                                css_classes=["stop-following"])
+        self.stop_following.on_click(lambda e: setattr(self.follow_switch, "value", False))
 
         self.structures.param.watch(self._on_structure, "value")
         self.level.param.watch(lambda e: self.update(level=e.new), "value")
@@ -320,7 +326,7 @@ class HipViewerApp:
             width=340, scroll=True, sizing_mode="stretch_height", css_classes=["sidebar"],
             styles={"background": "#f4f1ea", "border-right": "1px solid #d9d2c3"},
         )
-        card_col = pn.Column(self.notice, self.card, scroll=True, sizing_mode="stretch_both",
+        card_col = pn.Column(self.notice, pn.Row(self.follow_banner, self.stop_following, margin=0), self.card, scroll=True, sizing_mode="stretch_both",
                              css_classes=["card-column"])
         self.mechanics = None  # added with the 3D view (it needs the model's geometry)
         self.right = pn.Tabs(("Card", card_col), width=430, sizing_mode="stretch_height", dynamic=True)
@@ -769,6 +775,11 @@ class HipViewerApp:
         else:
             text = "No presenter is connected."
         self.follow_status.object = f"<p class='follow-line' role='status' aria-live='polite'>{text}</p>"
+        following = hub.is_following(self._session)
+        self.follow_banner.object = ("<p class='follow-tag'>Following the presenter</p>" if hub.presenter_connected
+                                     else "<p class='follow-tag'>Waiting for the presenter</p>")
+        self.follow_banner.visible = following
+        self.stop_following.visible = following
 
     def _on_session_loop(self, callback):
         """Run ``callback`` on this session's own event-loop turn, with its document current

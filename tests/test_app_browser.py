@@ -362,3 +362,13 @@ def test_a_drag_that_starts_on_the_muscle_turns_the_view_and_selects_nothing(pag
     expect(card_title(page)).to_have_text("Choose a structure")
     assert "sel" not in query_of(page)
     save_shot(page, "drag-selects-nothing")
+
+
+def test_view_changes_replace_the_address_not_add_to_the_history(page, viewer_url):
+    open_view(page, viewer_url)
+    page.wait_for_timeout(600)
+    length = page.evaluate("() => window.history.length")
+    for preset in ("posterior", "anterior", "superior"):
+        page.locator(f".cam-{preset} button").click()
+        page.wait_for_function(f"() => window.location.search.includes('view={preset}')")
+    assert page.evaluate("() => window.history.length") == length

@@ -146,6 +146,27 @@ class CardView(pn.custom.JSComponent):
     _stylesheets = [APP_CSS]
 
 
+class AddressBar(pn.custom.JSComponent):
+    """Keeps the address bar on the current view's link by *replacing* the page's history
+    entry (Panel's own Location pushes one per change, so Back would walk through every turn
+    of the camera without changing the view)."""
+
+    search = param.String(default="")
+
+    _esm = """
+    export function render({ model }) {
+      const apply = () => {
+        const search = model.search
+        if (search && window.location.search !== search) {
+          window.history.replaceState(window.history.state, "", search + window.location.hash)
+        }
+      }
+      model.on('search', apply)
+      apply()
+    }
+    """
+
+
 # ---------------------------------------------------------------------------------------
 # One session
 
@@ -263,6 +284,7 @@ class HipViewerApp:
         }
         self.colour_by_group = pn.widgets.Checkbox(label="Colour gluteus medius by fibre group", value=True)
         self.isolate = pn.widgets.Checkbox(label="Isolate the selection", value=False)
+        self.address = AddressBar(width=0, height=0, margin=0)
         self.share = pn.widgets.TextInput(label="Link to this view", value="", sizing_mode="stretch_width")
         self.screenshot = pn.widgets.Button(label="Save PNG of the view", color="success")
         self.notice = pn.pane.Alert("", alert_type="warning", visible=False, sizing_mode="stretch_width",
@@ -336,7 +358,7 @@ class HipViewerApp:
             sizing_mode="stretch_both", min_height=420, min_width=320, loading=True,
         )
         main = pn.Row(sidebar, self.view_holder, self.right, sizing_mode="stretch_both")
-        return pn.Column(header, main, sizing_mode="stretch_both", min_height=720)
+        return pn.Column(header, main, self.address, sizing_mode="stretch_both", min_height=720)
 
     def __panel__(self):
         return self._layout
@@ -658,9 +680,8 @@ class HipViewerApp:
     def _write_url(self):
         self._url_pending = False
         search = to_search(self.state)
+        self.address.search = search
         location = pn.state.location
-        if location is not None and location.search != search:
-            location.search = search
         base = ""
         if location is not None and location.href:
             base = location.href.split("?")[0].split("#")[0]

@@ -342,3 +342,33 @@ def test_mechanics_tab_follows_the_selection_and_draws_lines_of_pull(page, viewe
     assert changed_fraction(before, with_arrows) > 0.005
     page.locator(".bk-tab", has_text="Card").click()
     expect(card_title(page)).to_have_text("Gluteus medius, middle fibres")
+
+
+def test_a_drag_that_starts_on_the_muscle_turns_the_view_and_selects_nothing(page, viewer_url):
+    from tests.conftest import scene_box
+
+    before = open_view(page, viewer_url)
+    box = scene_box(page)
+    # Start on the middle of the view (muscle over the ilium), drag a little and let go.
+    x, y = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.4
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 80, y + 20, steps=8)
+    page.mouse.up()
+    page.wait_for_function("() => window.location.search.includes('cam=')")
+    page.wait_for_timeout(600)
+    after = scene_png(page)
+    assert changed_fraction(before, after) > 0.02
+    expect(card_title(page)).to_have_text("Choose a structure")
+    assert "sel" not in query_of(page)
+    save_shot(page, "drag-selects-nothing")
+
+
+def test_view_changes_replace_the_address_not_add_to_the_history(page, viewer_url):
+    open_view(page, viewer_url)
+    page.wait_for_timeout(600)
+    length = page.evaluate("() => window.history.length")
+    for preset in ("posterior", "anterior", "superior"):
+        page.locator(f".cam-{preset} button").click()
+        page.wait_for_function(f"() => window.location.search.includes('view={preset}')")
+    assert page.evaluate("() => window.history.length") == length

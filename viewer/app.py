@@ -146,6 +146,27 @@ class CardView(pn.custom.JSComponent):
     _stylesheets = [APP_CSS]
 
 
+class AddressBar(pn.custom.JSComponent):
+    """Keeps the address bar on the current view's link by *replacing* the page's history
+    entry (Panel's own Location pushes one per change, so Back would walk through every turn
+    of the camera without changing the view)."""
+
+    search = param.String(default="")
+
+    _esm = """
+    export function render({ model }) {
+      const apply = () => {
+        const search = model.search
+        if (search && window.location.search !== search) {
+          window.history.replaceState(window.history.state, "", search + window.location.hash)
+        }
+      }
+      model.on('search', apply)
+      apply()
+    }
+    """
+
+
 # ---------------------------------------------------------------------------------------
 # One session
 
@@ -268,6 +289,7 @@ class HipViewerApp:
         }
         self.colour_by_group = pn.widgets.Checkbox(label="Colour gluteus medius by fibre group", value=True)
         self.isolate = pn.widgets.Checkbox(label="Isolate the selection", value=False)
+        self.address = AddressBar(width=0, height=0, margin=0)
         self.share = pn.widgets.TextInput(label="Link to this view", value="", sizing_mode="stretch_width")
         self.screenshot = pn.widgets.Button(label="Save PNG of the view", color="success")
         self.notice = pn.pane.Alert("", alert_type="warning", visible=False, sizing_mode="stretch_width",
@@ -279,6 +301,12 @@ class HipViewerApp:
         self.follow_status = pn.pane.HTML("", sizing_mode="stretch_width", stylesheets=[APP_CSS],
                                           css_classes=["follow-status"])
         self.follow_switch.param.watch(self._on_follow_switch, "value")
+        # Above the card while this session follows, so a student always sees why the view moves.
+        self.follow_banner = pn.pane.HTML("", visible=False, sizing_mode="stretch_width", stylesheets=[APP_CSS],
+                                          css_classes=["follow-banner"])
+        self.stop_following = pn.widgets.Button(label="Explore on my own", visible=False, color="light",
+                                                css_classes=["stop-following"])
+        self.stop_following.on_click(lambda e: setattr(self.follow_switch, "value", False))
 
         self.structures.param.watch(self._on_structure, "value")
         self.level.param.watch(lambda e: self.update(level=e.new), "value")
@@ -325,7 +353,7 @@ class HipViewerApp:
             width=340, scroll=True, sizing_mode="stretch_height", css_classes=["sidebar"],
             styles={"background": "#f4f1ea", "border-right": "1px solid #d9d2c3"},
         )
-        card_col = pn.Column(self.notice, self.card, scroll=True, sizing_mode="stretch_both",
+        card_col = pn.Column(self.notice, pn.Row(self.follow_banner, self.stop_following, margin=0), self.card, scroll=True, sizing_mode="stretch_both",
                              css_classes=["card-column"])
         self.mechanics = None  # added with the 3D view (it needs the model's geometry)
         self.right = pn.Tabs(("Card", card_col), width=430, sizing_mode="stretch_height", dynamic=True)
@@ -336,7 +364,7 @@ class HipViewerApp:
         )
         main = pn.Row(sidebar, self.view_holder, self.right, sizing_mode="stretch_both")
         self.header, self.sidebar, self.main = pn.Row(header, sizing_mode="stretch_width", margin=0), sidebar, main
-        return pn.Column(self.header, main, sizing_mode="stretch_both", min_height=720)
+        return pn.Column(self.header, main, self.address, sizing_mode="stretch_both", min_height=720)
 
     def __panel__(self):
         return self._layout
@@ -672,9 +700,8 @@ class HipViewerApp:
     def _write_url(self):
         self._url_pending = False
         search = to_search(self.state, self.presenter.link_base(self.state))
+        self.address.search = search
         location = pn.state.location
-        if location is not None and location.search != search:
-            location.search = search
         base = ""
         if location is not None and location.href:
             base = location.href.split("?")[0].split("#")[0]
@@ -791,6 +818,11 @@ class HipViewerApp:
         else:
             text = "No presenter is connected."
         self.follow_status.object = f"<p class='follow-line' role='status' aria-live='polite'>{text}</p>"
+        following = hub.is_following(self._session)
+        self.follow_banner.object = ("<p class='follow-tag'>Following the presenter</p>" if hub.presenter_connected
+                                     else "<p class='follow-tag'>Waiting for the presenter</p>")
+        self.follow_banner.visible = following
+        self.stop_following.visible = following
 
     def _on_session_loop(self, callback):
         """Run ``callback`` on this session's own event-loop turn, with its document current

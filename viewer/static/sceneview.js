@@ -208,7 +208,7 @@ export function render({ model, el }) {
     vtk: null, grw: null, renderer: null, renderWindow: null, api: null,
     actors: new Map(),       // name -> {actor, mapper, polydata, base: Float32Array, outline}
     names: new Map(),        // vtkActor -> name
-    footprints: [],          // actors of footprint tubes
+    footprints: [],          // [actor, renderer] of each footprint tube
     pickSeq: 0,
     applyingCamera: false,
     cameraTimer: null,
@@ -385,7 +385,7 @@ export function render({ model, el }) {
 
   function applyFootprints() {
     const vtk = state.vtk;
-    for (const actor of state.footprints) state.renderer.removeActor(actor);
+    for (const [actor, layer] of state.footprints) layer.removeActor(actor);
     state.footprints = [];
     const colors = model.colors || {};
     for (const [name, line] of Object.entries(model.footprints || {})) {
@@ -410,8 +410,9 @@ export function render({ model, el }) {
       actor.getProperty().setColor(...hexToRgb(hex).map((c) => c * 0.8));
       actor.getProperty().setAmbient(0.35);
       actor.setPickable(false);
-      state.renderer.addActor(actor);
-      state.footprints.push(actor);
+      const layer = name.startsWith("pull_") && state.overlay ? state.overlay : state.renderer;
+      layer.addActor(actor);
+      state.footprints.push([actor, layer]);
     }
   }
 
@@ -619,6 +620,15 @@ export function render({ model, el }) {
     state.grw = grw;
     state.renderer = grw.getRenderer();
     state.renderWindow = grw.getRenderWindow();
+    // Lines of pull (footprints named pull_*) are drawn in a second layer over the scene with
+    // the same camera, so a translucent muscle never hides the arrows that run inside it.
+    const overlay = vtk.Rendering.Core.vtkRenderer.newInstance();
+    overlay.setLayer(1);
+    overlay.setInteractive(false);
+    overlay.setActiveCamera(state.renderer.getActiveCamera());
+    state.renderWindow.setNumberOfLayers(2);
+    state.renderWindow.addRenderer(overlay);
+    state.overlay = overlay;
     state.api = grw.getApiSpecificRenderWindow();
     const interactor = grw.getInteractor();
     const style = vtk.Interaction.Style.vtkInteractorStyleTrackballCamera.newInstance();

@@ -362,6 +362,26 @@ def _step_near(text: str, line: int | None) -> str | None:
     return f"step {count}" if count else None
 
 
+#: The published JSON Schema of a tour file, for editors (generated from :class:`TourFile`).
+TOUR_SCHEMA_PATH = Path(__file__).with_name("tour.schema.json")
+
+
+def tour_json_schema_text() -> str:
+    """The JSON Schema of a tour file, generated from :class:`TourFile`.  It checks the shape;
+    names of layers, presets and ids, and posture ranges, are checked by :func:`load_tour`."""
+    import json
+
+    schema = TourFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Hip viewer guided tour"
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
+
+
+def write_tour_json_schema(path: Path = TOUR_SCHEMA_PATH) -> Path:
+    path.write_text(tour_json_schema_text(), encoding="utf-8")
+    return path
+
+
 def check_tour(path: str | os.PathLike, rules: TourRules) -> tuple[int, str]:
     """``(0, "tour OK: ...")`` or ``(1, one problem per line)``, as ``hip-viewer check-tour`` prints."""
     try:
@@ -384,4 +404,6 @@ __all__ = [
     "TourStep",
     "check_tour",
     "load_tour",
+    "tour_json_schema_text",
+    "write_tour_json_schema",
 ]

@@ -285,3 +285,11 @@ def test_a_link_on_a_tour_step_holds_only_what_differs_from_the_step(tmp_path):
     assert query == {"sel": "", "flex": "0", "hide": "", "step": "2"}
     restored, notices = parse_query(query, ["single_leg_stance"], base=step)
     assert restored == changed and not notices
+
+
+def test_the_published_json_schema_is_up_to_date():
+    from annotations.tours import TOUR_SCHEMA_PATH, tour_json_schema_text
+
+    assert TOUR_SCHEMA_PATH.read_text(encoding="utf-8") == tour_json_schema_text(), (
+        "regenerate: python -c 'from annotations.tours import write_tour_json_schema; write_tour_json_schema()'"
+    )

@@ -163,12 +163,18 @@ class HipViewerApp:
         self._posture_pending = False
         self._url_pending = False
         self._restoring = False
+        #: Callables offered each click in the 3D view first (the resolved id, or None for a
+        #: click on nothing); one that returns True has used the click.
+        self.pick_handlers = []
 
         state, notices = parse_query(query or {}, self.ids)
         self.state = state
         self.notices = notices + [f"Content pack problem: {p}" for p in content_problems]
         self._build_widgets(state)
         self._layout = self._build_layout()
+        from viewer.quiz_panel import attach_quiz
+
+        self.quiz = attach_quiz(self, query)
         self.model.param.watch(self._on_model_posture, ["flexion", "adduction", "rotation", "pelvic_drop"])
         self._show_widgets(state)
         self._render_notice()
@@ -331,7 +337,7 @@ class HipViewerApp:
 
     def _on_tab(self, event):
         if self.mechanics is not None:
-            self.mechanics.show_arrows = event.new == 1
+            self.mechanics.show_arrows = self.right._names[event.new] == "Mechanics"
             self._push_scene()
 
     # --------------------------------------------------------------- state
@@ -503,6 +509,8 @@ class HipViewerApp:
             return
         see_through = {layer for layer in LAYERS if self.state.opacity.get(layer, 1.0) < SEE_THROUGH_BELOW}
         sid = selection.resolve_pick(picked, self.model.landmarks(), self.visible_layers(), see_through=see_through)
+        if any(handler(sid) for handler in self.pick_handlers):
+            return
         if sid is not None:
             self.select(sid)
 

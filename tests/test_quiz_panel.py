@@ -115,3 +115,28 @@ def test_malformed_quiz_parameters_are_explained(make_app):
     panel = loaded(app)
     assert panel.quiz is None
     assert "quiz_seed" in panel.intro.object and "quiz_n" in panel.intro.object
+
+
+def test_a_hidden_layer_is_pointed_out_and_browsing_keeps_the_answers_card(make_app):
+    from annotations.quiz import question_at
+
+    probe = make_app()
+    bank = {q.id: q for q in probe.quiz.questions}
+    ids = list(bank)
+    seed = next(s for s in range(1, 5000) if question_at(ids, s, 0) == "click:superior_gluteal_nerve")
+    app = make_app({"quiz_seed": str(seed)})
+    panel = loaded(app)
+    assert "is hidden" not in panel.question.html
+    app.layer_toggles["nerve"].value = False
+    assert "Superior gluteal nerve” is hidden" in panel.question.html
+    app.layer_toggles["nerve"].value = True
+    assert "is hidden" not in panel.question.html
+
+    panel.take_pick("superior_gluteal_nerve")
+    card = panel.card.html
+    assert "Superior gluteal nerve" in card
+    app.select("gmax")  # browsing meanwhile: the answer's card stays
+    assert panel.card.html == card
+    app.update(level="lay")
+    app.select("superior_gluteal_nerve")
+    assert panel.card.html != card and "Everyday words" in panel.card.html

@@ -204,6 +204,8 @@ class QuizPanel:
         app.structures.param.watch(self._on_list_choice, "value")
         app.card.param.watch(self._on_card, "html")
         app.right.param.watch(lambda e: self._update_list_button(), "active")
+        for toggle in (*app.layer_toggles.values(), app.isolate):
+            toggle.param.watch(self._on_layers, "value")
 
         self.start_box = pn.Column(self.intro, self.seed_input, self.length_input, self.start_button,
                                    sizing_mode="stretch_width")
@@ -336,8 +338,16 @@ class QuizPanel:
         if sid and self.waiting_for_click:
             self.answer(sid, how="list")
 
+    def _on_layers(self, event=None):
+        q = self.quiz.current() if self.quiz is not None else None
+        if q is not None and q.kind == "click" and not self.showing_feedback:
+            self.question.html = self._question_html(q)
+
     def _on_card(self, event):
-        if self.showing_feedback:
+        """The card of the answer follows the reading level; browsing other structures
+        meanwhile leaves it as it is."""
+        last = self.quiz.last() if self.quiz is not None else None
+        if self.showing_feedback and last is not None and self.app.state.selection == last.question.card:
             self.card.html = event.new
 
     # --------------------------------------------------------------- drawing
@@ -391,9 +401,24 @@ class QuizPanel:
         return (f"<p><span class='quiz-pos'>{where}</span> · <span class='quiz-score'>Score: {right} right "
                 f"out of {asked} asked</span> · <span class='quiz-seed-shown'>seed {p.seed}</span>{back}</p>")
 
+    def _hidden_hint(self, sid: str) -> str:
+        """A note when the structure asked for is on a layer the reader has hidden."""
+        from viewer.selection import layer_of_landmark
+        from viewer.state import LAYER_LABELS
+
+        layer = layer_of_landmark(sid)
+        try:
+            shown = self.app.visible_layers()
+        except Exception:  # pragma: no cover - a viewer without layers
+            return ""
+        if layer in shown:
+            return ""
+        return (f"<p class='quiz-hint'>The layer “{esc(LAYER_LABELS.get(layer, layer))}” is hidden: "
+                "show it under <strong>Layers</strong> to click it.</p>")
+
     def _question_html(self, q) -> str:
         if q.kind == "click":
-            return (f"<h3 class='quiz-prompt'>{esc(q.prompt)}</h3>"
+            return (f"<h3 class='quiz-prompt'>{esc(q.prompt)}</h3>" + self._hidden_hint(q.answer) +
                     "<p class='quiz-how'>Your next click in the 3D view is your answer. Drag to turn "
                     "the model first if you cannot see it (dragging never answers). "
                     "<span class='quiz-kbd'>Keyboard: choose it in the <strong>Structures</strong> "

@@ -90,6 +90,7 @@ class Question:
     card: str
     options: tuple[str, ...] = ()
     fact: str = ""  # the pack's sentence the answer rests on, shown with the feedback
+    flexion: float | None = None  # the hip flexion (degrees) the question is about, if any
 
     def is_right(self, given: str | None) -> bool:
         return given is not None and given == self.answer
@@ -141,7 +142,7 @@ def _pick(qid: str, items: Sequence[str], k: int) -> list[str]:
 
 
 def _choice(qid: str, prompt: str, answer: str, distractors: Iterable[str], card: str, fact: str = "",
-            preferred: int | None = None) -> Question | None:
+            preferred: int | None = None, flexion: float | None = None) -> Question | None:
     """A choice question with up to ``MAX_OPTIONS`` options (alphabetical order), or None when
     fewer than two distractors are left.  ``preferred`` leading distractors are taken first."""
     pool = [d for d in dict.fromkeys(distractors) if d != answer]
@@ -154,7 +155,7 @@ def _choice(qid: str, prompt: str, answer: str, distractors: Iterable[str], card
     if len(chosen) < 2:
         return None
     options = tuple(sorted([answer, *chosen], key=_option_key))
-    return Question(qid, "choice", prompt, answer, card, options, fact)
+    return Question(qid, "choice", prompt, answer, card, options, fact, flexion)
 
 
 def _option_key(text: str):
@@ -374,7 +375,7 @@ def action_questions(pack) -> list[Question]:
             verb = "do" if subject.endswith("fibres") else "does"
             q = _choice(f"actions:{e.id}:{angle}", f"At {said}, what {verb} {subject} do?",
                         actions_text(acts), pool, e.id, " ".join(facts),
-                        preferred=len(others) + len(flipped))
+                        preferred=len(others) + len(flipped), flexion=float(angle))
             if q is not None:
                 out.append(q)
         # The one part whose action all other parts oppose.
@@ -390,7 +391,7 @@ def action_questions(pack) -> list[Question]:
             names = [_name(groups[o]) for o in parts if o != g]
             q = _choice(f"which_part:{action}:{angle}",
                         f"At {said}, which part of gluteus medius produces {verb}?",
-                        _name(groups[g]), names, groups[g].id)
+                        _name(groups[g]), names, groups[g].id, flexion=float(angle))
             if q is not None:
                 out.append(q)
     return out

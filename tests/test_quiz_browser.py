@@ -21,6 +21,16 @@ CAMERA = {"position": [0.0, 40.0, 1000.0], "focal_point": [0.0, 40.0, 0.0], "vie
 #: Click targets whose markers that camera sees clear of bone and of other markers.
 EASY_CLICKS = {"asis_right", "iliac_crest_top", "greater_trochanter_tip", "psis_right"}
 ROUND = 4
+DEEP_ACTIVE_CLASS = """() => {
+  let a = document.activeElement;
+  while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+  return a ? a.className : null;
+}"""
+DEEP_ACTIVE_TEXT = """() => {
+  let a = document.activeElement;
+  while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+  return a ? a.textContent.trim() : null;
+}"""
 STORAGE_KEY = "hip-viewer-quiz"
 
 
@@ -73,8 +83,10 @@ def test_a_quiz_round_from_first_question_to_score_with_a_reload(page, viewer_ur
     expect(status(page)).to_contain_text(f"seed {seed}")
     expect(page.locator(".quiz-question .quiz-prompt")).to_have_text(qs[0].prompt)
     expect(page.locator(".quiz-options label")).to_have_count(len(qs[0].options))
-    expect(page.locator(".quiz-check button")).to_be_disabled()
     save_shot(page, "quiz-1-choice-question")
+    page.locator(".quiz-check button").click()  # nothing chosen yet: a hint, no answer
+    expect(page.locator(".quiz-feedback")).to_contain_text("Choose one of the answers first.")
+    expect(status(page)).to_contain_text("Score: 0 right out of 0 asked")
 
     # 1: a multiple-choice question, answered right.
     answer_choice(page, qs[0].answer)
@@ -152,7 +164,8 @@ def test_keyboard_start_and_a_click_question_answered_from_the_structure_list(pa
     """Without a mouse: open the Quiz tab, start with a typed seed, answer a click question
     through the Structures list; the feedback is in a live region."""
     ids = list(bank)
-    seed = next(s for s in range(1, 5000) if bank[question_at(ids, s, 0)].kind == "click")
+    seed = next(s for s in range(1, 5000)
+                if [bank[question_at(ids, s, i)].kind for i in (0, 1)] == ["click", "choice"])
     q = bank[question_at(ids, seed, 0)]
     open_page(page, viewer_url)
     page.locator(".bk-tab", has_text="Quiz").click()
@@ -189,3 +202,22 @@ def test_keyboard_start_and_a_click_question_answered_from_the_structure_list(pa
     expect(feedback).to_contain_text(f"You chose {name}")
     expect(status(page)).to_contain_text("Score: 1 right out of 1 asked")
     save_shot(page, "quiz-keyboard-answer")
+
+    # The pressed button is gone: the focus is on the feedback, and Tab reaches "Next".
+    page.wait_for_function(f"() => ({DEEP_ACTIVE_CLASS})() === 'quiz-feedback'")
+    page.keyboard.press("Tab")
+    assert page.evaluate(DEEP_ACTIVE_TEXT) == "Next question"
+    page.keyboard.press("Enter")
+    q2 = bank[question_at(ids, seed, 1)]
+    expect(page.locator(".quiz-question .quiz-prompt")).to_have_text(q2.prompt)
+    page.wait_for_function(f"() => ({DEEP_ACTIVE_CLASS})() === 'quiz-question'")
+    # Tab to the options, Space chooses the first, Tab to "Check answer", Enter.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    assert page.evaluate(DEEP_ACTIVE_TEXT) == "Check answer"
+    page.keyboard.press("Enter")
+    verdict = "Right." if q2.options[0] == q2.answer else "Not right."
+    expect(feedback).to_contain_text(verdict)
+    expect(status(page)).to_contain_text("out of 2 asked")
+    save_shot(page, "quiz-keyboard-choice")

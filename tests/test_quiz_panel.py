@@ -92,9 +92,11 @@ def test_choice_answers_new_round_and_end(make_app):
     app = make_app({"quiz_seed": str(seed), "quiz_n": "2"})
     panel = loaded(app)
     q = panel.quiz.current()
-    assert list(panel.options.options) == list(q.options) and panel.check_button.disabled
+    assert list(panel.options.options) == list(q.options)
+    panel._on_check()  # nothing chosen: a hint, no answer
+    assert "Choose one" in panel.feedback.html and panel.quiz.score == (0, 0)
     panel.options.value = q.answer
-    assert not panel.check_button.disabled
+    assert panel.feedback.html == ""
     panel._on_check()
     assert "Right." in panel.feedback.html and app.state.selection == q.card
     panel._show_current()
@@ -140,3 +142,20 @@ def test_a_hidden_layer_is_pointed_out_and_browsing_keeps_the_answers_card(make_
     app.update(level="lay")
     app.select("superior_gluteal_nerve")
     assert panel.card.html != card and "Everyday words" in panel.card.html
+
+
+def test_an_action_question_offers_to_show_its_posture(make_app):
+    from annotations.quiz import question_at
+
+    probe = make_app()
+    ids = [q.id for q in probe.quiz.questions]
+    seed = next(s for s in range(1, 5000) if question_at(ids, s, 0) == "actions:gmed_posterior:90")
+    app = make_app({"quiz_seed": str(seed)})
+    panel = loaded(app)
+    assert not panel.posture_button.visible
+    panel.answer(panel.quiz.current().answer)
+    assert panel.posture_button.visible and panel.posture_button.label == "Show the hip at 90° of flexion"
+    panel._on_posture()
+    assert app.model.flexion == 90 and app.sliders["flexion"].value == 90
+    panel._show_current()
+    assert not panel.posture_button.visible

@@ -89,21 +89,42 @@ class ProgressStore(pn.custom.JSComponent):
 
 class LiveHTML(pn.custom.JSComponent):
     """A region that keeps its element while its HTML changes, so that ``aria-live`` works
-    (a screen reader reads each new feedback)."""
+    (a screen reader reads each new feedback).
+
+    With ``keep_focus`` the region takes the keyboard focus when its HTML changes and the
+    focus was lost (the button just pressed was hidden), so that Tab goes on from here."""
 
     html = param.String(default="")
     region_class = param.String(default="quiz-region")
     label = param.String(default="")
     live = param.String(default="")  # "polite", "assertive" or "" for none
+    keep_focus = param.Boolean(default=False)
+    focus_delay = param.Integer(default=60)  # ms; the region waiting least wins the focus
 
     _esm = """
+    function deepActive() {
+      let a = document.activeElement
+      while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement
+      return a
+    }
     export function render({ model, el }) {
       const region = document.createElement('div')
       region.className = model.region_class
       if (model.live) region.setAttribute('aria-live', model.live)
       if (model.label) { region.setAttribute('role', 'region'); region.setAttribute('aria-label', model.label) }
       region.innerHTML = model.html
-      model.on('html', () => { region.innerHTML = model.html })
+      model.on('html', () => {
+        region.innerHTML = model.html
+        if (!model.keep_focus || !model.html) return
+        setTimeout(() => {
+          const a = deepActive()
+          const lost = !a || a === document.body || a.offsetParent === null || a.disabled
+          if (lost && region.isConnected) {
+            region.setAttribute('tabindex', '-1')
+            region.focus()
+          }
+        }, model.focus_delay)
+      })
       el.appendChild(region)
     }
     """
@@ -177,17 +198,19 @@ class QuizPanel:
                                               css_classes=["quiz-start"], disabled=not n)
         self.status = LiveHTML(region_class="quiz-status", sizing_mode="stretch_width")
         self.question = LiveHTML(region_class="quiz-question", label="Question", live="polite",
-                                 sizing_mode="stretch_width")
+                                 keep_focus=True, focus_delay=150, sizing_mode="stretch_width")
         self.options = pn.widgets.RadioBoxGroup(label="Your answer", options=[], inline=False,
                                                 sizing_mode="stretch_width", css_classes=["quiz-options"])
-        self.check_button = pn.widgets.Button(label="Check answer", color="primary", disabled=True,
+        self.check_button = pn.widgets.Button(label="Check answer", color="primary",
                                               css_classes=["quiz-check"])
         self.list_button = pn.widgets.Button(label="Answer with the list’s choice", color="default",
                                              disabled=True, css_classes=["quiz-list-answer"])
         self.feedback = LiveHTML(region_class="quiz-feedback", label="Feedback", live="assertive",
-                                 sizing_mode="stretch_width")
+                                 keep_focus=True, sizing_mode="stretch_width")
         self.next_button = pn.widgets.Button(label="Next question", color="primary",
                                              css_classes=["quiz-next"])
+        self.posture_button = pn.widgets.Button(label="Show this posture", color="default", visible=False,
+                                                css_classes=["quiz-posture"])
         self.new_round_button = pn.widgets.Button(label="New round", color="default",
                                                   css_classes=["quiz-new-round"])
         self.stop_button = pn.widgets.Button(label="End quiz", color="light", css_classes=["quiz-end"])
@@ -199,6 +222,7 @@ class QuizPanel:
         self.check_button.on_click(self._on_check)
         self.list_button.on_click(self._on_list_answer)
         self.next_button.on_click(lambda e: self._show_current())
+        self.posture_button.on_click(self._on_posture)
         self.new_round_button.on_click(self._on_new_round)
         self.stop_button.on_click(self._on_stop)
         app.structures.param.watch(self._on_list_choice, "value")
@@ -211,7 +235,7 @@ class QuizPanel:
                                    sizing_mode="stretch_width")
         self.play_box = pn.Column(
             self.status, self.question, self.options, pn.Row(self.check_button, self.list_button),
-            self.feedback, self.next_button, self.card,
+            self.feedback, pn.Row(self.next_button, self.posture_button), self.card,
             pn.Row(self.new_round_button, self.stop_button),
             sizing_mode="stretch_width", visible=False,
         )
@@ -324,11 +348,16 @@ class QuizPanel:
         return True
 
     def _on_option(self, event):
-        self.check_button.disabled = not event.new or self.showing_feedback
+        if event.new and not self.showing_feedback:
+            self.feedback.html = ""
 
     def _on_check(self, event=None):
+        if self.showing_feedback:
+            return
         if self.options.value:
             self.answer(self.options.value)
+        else:
+            self.feedback.html = "<p class='quiz-hint'>Choose one of the answers first.</p>"
 
     def _on_list_choice(self, event=None):
         self._update_list_button()
@@ -337,6 +366,13 @@ class QuizPanel:
         sid = self.app.structures.value
         if sid and self.waiting_for_click:
             self.answer(sid, how="list")
+
+    def _on_posture(self, event=None):
+        """Move the hip to the posture the last question was about (the card's posture line
+        and the 3D view follow)."""
+        last = self.quiz.last() if self.quiz is not None else None
+        if last is not None and last.question.flexion is not None:
+            self.app.model.param.update(flexion=last.question.flexion, adduction=0.0, rotation=0.0)
 
     def _on_layers(self, event=None):
         q = self.quiz.current() if self.quiz is not None else None
@@ -485,6 +521,10 @@ class QuizPanel:
             self.check_button.visible = False
             self.next_button.visible = True
             self.next_button.label = "Next question" if q is not None else "See your score"
+            flexion = last.question.flexion
+            self.posture_button.visible = flexion is not None
+            if flexion is not None:
+                self.posture_button.label = f"Show the hip at {flexion:g}° of flexion"
             self.options.visible = last.question.kind == "choice"
         elif q is None:
             self.question.html = self._summary_html()
@@ -494,15 +534,17 @@ class QuizPanel:
             self.options.visible = False
             self.check_button.visible = False
             self.next_button.visible = False
+            self.posture_button.visible = False
         else:
             self.question.html = self._question_html(q)
             self.feedback.html = ""
             self.card.html = ""
             self.card.visible = False
             self.next_button.visible = False
+            self.posture_button.visible = False
             if q.kind == "choice":
                 self.options.param.update(options=list(q.options), value=None, disabled=False, visible=True)
-                self.check_button.param.update(visible=True, disabled=True)
+                self.check_button.visible = True
             else:
                 self.options.param.update(options=[], value=None, visible=False)
                 self.check_button.visible = False

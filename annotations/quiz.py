@@ -371,8 +371,11 @@ def action_questions(pack) -> list[Question]:
             ]
             pool = [actions_text(o) for o in [*others, *flipped, *extra]]
             subject = "gluteus medius as a whole" if g == "whole" else structure_phrase(e.name)
-            facts = [c.note for c in e.actions if c.flexion_deg[0] <= angle <= c.flexion_deg[1] and c.note]
-            verb = "do" if subject.endswith("fibres") else "does"
+            if e.facts.actions is not None:
+                facts = [e.facts.actions.text]
+            else:
+                facts = [c.note for c in e.actions if c.flexion_deg[0] <= angle <= c.flexion_deg[1] and c.note]
+            verb = "do" if subject.split(" of ")[0].endswith("fibres") else "does"
             q = _choice(f"actions:{e.id}:{angle}", f"At {said}, what {verb} {subject} do?",
                         actions_text(acts), pool, e.id, " ".join(facts),
                         preferred=len(others) + len(flipped), flexion=float(angle))
@@ -391,7 +394,9 @@ def action_questions(pack) -> list[Question]:
             names = [_name(groups[o]) for o in parts if o != g]
             q = _choice(f"which_part:{action}:{angle}",
                         f"At {said}, which part of gluteus medius produces {verb}?",
-                        _name(groups[g]), names, groups[g].id, flexion=float(angle))
+                        _name(groups[g]), names, groups[g].id,
+                        " ".join(groups[g].facts.actions.text.split()) if groups[g].facts.actions else "",
+                        flexion=float(angle))
             if q is not None:
                 out.append(q)
     return out

@@ -289,3 +289,29 @@ def test_progress_that_does_not_fit_the_bank_is_not_resumed(questions):
     data["answers"][0][1] = "something else"
     assert Quiz.resume(questions, Progress.from_dict(data)) is None
     assert Quiz.resume(questions, None) is None
+
+
+def test_a_teachers_pack_changes_the_questions(tmp_path):
+    """An entry replaced without facts or action claims simply asks fewer questions."""
+    from annotations import load_pack
+
+    (tmp_path / "pack.yaml").write_text(
+        "entries:\n"
+        "  - id: gmed_anterior\n"
+        "    name: Gluteus medius, front part\n"
+        "    text: {lay: Front part., student: Front part., clinician: Front part.}\n"
+        "    sources: [grays1918]\n"
+        "    review_status: submitted\n"
+        "    last_updated: 2026-11-30\n",
+        encoding="utf-8",
+    )
+    questions = generate_questions(load_pack(tmp_path))
+    ids = {q.id for q in questions}
+    assert "click:gmed_anterior" in ids
+    click = next(q for q in questions if q.id == "click:gmed_anterior")
+    assert click.prompt == "Click the front part of gluteus medius in the 3D view."
+    assert not any(i.startswith(("origin:gmed_anterior", "actions:gmed_anterior")) for i in ids)
+    assert "which_part:internal_rotation:0" not in ids  # two parts are left: no single one to name
+    for q in questions:
+        if q.kind == "choice":
+            assert q.answer in q.options and len(q.options) >= 3

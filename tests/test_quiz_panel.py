@@ -159,3 +159,22 @@ def test_an_action_question_offers_to_show_its_posture(make_app):
     assert app.model.flexion == 90 and app.sliders["flexion"].value == 90
     panel._show_current()
     assert not panel.posture_button.visible
+
+
+def test_a_link_to_a_structure_is_not_taken_over_by_a_stored_round(make_app):
+    probe = make_app()
+    quiz = Quiz.start(probe.quiz.questions, seed=21, length=5)
+    first = quiz.current()
+    quiz.answer(first.answer)
+
+    # Someone else's link: its selection stays, the Card tab stays, the round waits.
+    other = next(q.card for q in probe.quiz.questions if q.card != first.card)
+    app = make_app({"sel": other})
+    panel = loaded(app, quiz.progress.to_json())
+    assert app.right.active == 0 and app.state.selection == other
+    assert panel.quiz.progress == quiz.progress
+
+    # The page reloaded during the feedback of the last answer: back to the quiz.
+    app = make_app({"sel": first.card})
+    panel = loaded(app, quiz.progress.to_json())
+    assert app.right._names[app.right.active] == "Quiz"

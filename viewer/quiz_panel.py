@@ -179,6 +179,7 @@ class QuizPanel:
         self.url_seed, self.url_length, self.notices = parse_quiz_query(query)
         self._loaded = False
         self._how = "click"
+        self._link_selection = app.state.selection  # what the page's link selected
 
         self.store = ProgressStore(width=0, height=0, margin=0, sizing_mode="fixed")
         self.store.param.watch(self._on_stored, "ready")
@@ -285,8 +286,22 @@ class QuizPanel:
             return
         self._save()
         self.showing_feedback = False
+        if self.url_seed is None and self._foreign_link():
+            # A link to something else (not this page reloaded mid-round): show what the link
+            # asks for; the round waits in its tab.
+            self._show(resumed=True)
+            return
         self._show_current(resume=resumed is not None)
         self.open_tab()
+
+    def _foreign_link(self) -> bool:
+        """True when the page's link selects a structure other than the card the quiz last
+        showed (a reload during feedback keeps that card in the address)."""
+        sid = self._link_selection
+        if not sid:
+            return False
+        last = self.quiz.last() if self.quiz is not None else None
+        return last is None or last.question.card != sid
 
     def open_tab(self):
         tabs = self.app.right

@@ -471,7 +471,8 @@ class QuizPanel:
         if q.kind == "click":
             return (f"<h3 class='quiz-prompt'>{esc(q.prompt)}</h3>" + self._hidden_hint(q.answer) +
                     "<p class='quiz-how'>Your next click in the 3D view is your answer. Drag to turn "
-                    "the model first if you cannot see it (dragging never answers). "
+                    "the model first if you cannot see it (dragging never answers). Every structure "
+                    "also has a small blue marker: clicking the marker is the surest way. "
                     "<span class='quiz-kbd'>Keyboard: choose it in the <strong>Structures</strong> "
                     "list, then press <strong>Answer with the list’s choice</strong>.</span></p>")
         return (f"<h3 class='quiz-prompt'>{esc(q.prompt)}</h3>"

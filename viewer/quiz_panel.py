@@ -91,15 +91,15 @@ class LiveHTML(pn.custom.JSComponent):
     """A region that keeps its element while its HTML changes, so that ``aria-live`` works
     (a screen reader reads each new feedback).
 
-    With ``keep_focus`` the region takes the keyboard focus when its HTML changes and the
-    focus was lost (the button just pressed was hidden), so that Tab goes on from here."""
+    Each time Python raises ``focus_token`` the region takes the keyboard focus as soon as the
+    focus is lost (the button just pressed is hidden), so that Tab goes on from here; a focus
+    elsewhere on the page (the 3D view after a click) is left alone."""
 
     html = param.String(default="")
     region_class = param.String(default="quiz-region")
     label = param.String(default="")
     live = param.String(default="")  # "polite", "assertive" or "" for none
-    keep_focus = param.Boolean(default=False)
-    focus_delay = param.Integer(default=60)  # ms; the region waiting least wins the focus
+    focus_token = param.Integer(default=0)
 
     _esm = """
     function deepActive() {
@@ -107,23 +107,29 @@ class LiveHTML(pn.custom.JSComponent):
       while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement
       return a
     }
+    function lost() {
+      const a = deepActive()
+      return !a || a === document.body || a.offsetParent === null || a.disabled
+    }
     export function render({ model, el }) {
       const region = document.createElement('div')
       region.className = model.region_class
       if (model.live) region.setAttribute('aria-live', model.live)
       if (model.label) { region.setAttribute('role', 'region'); region.setAttribute('aria-label', model.label) }
       region.innerHTML = model.html
-      model.on('html', () => {
-        region.innerHTML = model.html
-        if (!model.keep_focus || !model.html) return
-        setTimeout(() => {
-          const a = deepActive()
-          const lost = !a || a === document.body || a.offsetParent === null || a.disabled
-          if (lost && region.isConnected) {
+      model.on('html', () => { region.innerHTML = model.html })
+      let timer = null
+      model.on('focus_token', () => {
+        if (timer) clearInterval(timer)
+        const until = Date.now() + 2000
+        timer = setInterval(() => {
+          if (Date.now() > until || !region.isConnected) { clearInterval(timer); timer = null; return }
+          if (lost() && region.offsetParent !== null) {
+            clearInterval(timer); timer = null
             region.setAttribute('tabindex', '-1')
             region.focus()
           }
-        }, model.focus_delay)
+        }, 40)
       })
       el.appendChild(region)
     }
@@ -199,7 +205,7 @@ class QuizPanel:
                                               css_classes=["quiz-start"], disabled=not n)
         self.status = LiveHTML(region_class="quiz-status", sizing_mode="stretch_width")
         self.question = LiveHTML(region_class="quiz-question", label="Question", live="polite",
-                                 keep_focus=True, focus_delay=150, sizing_mode="stretch_width")
+                                 sizing_mode="stretch_width")
         self.options = pn.widgets.RadioBoxGroup(label="Your answer", options=[], inline=False,
                                                 sizing_mode="stretch_width", css_classes=["quiz-options"])
         self.check_button = pn.widgets.Button(label="Check answer", color="primary",
@@ -207,7 +213,7 @@ class QuizPanel:
         self.list_button = pn.widgets.Button(label="Answer with the list’s choice", color="default",
                                              disabled=True, css_classes=["quiz-list-answer"])
         self.feedback = LiveHTML(region_class="quiz-feedback", label="Feedback", live="assertive",
-                                 keep_focus=True, sizing_mode="stretch_width")
+                                 sizing_mode="stretch_width")
         self.next_button = pn.widgets.Button(label="Next question", color="primary",
                                              css_classes=["quiz-next"])
         self.posture_button = pn.widgets.Button(label="Show this posture", color="default", visible=False,
@@ -349,6 +355,7 @@ class QuizPanel:
         self.showing_feedback = True
         self.app.select(fb.question.card)
         self._show()
+        self.feedback.focus_token += 1
 
     def take_pick(self, sid: str | None) -> bool:
         """A click in the 3D view: while a click question waits, it is the answer (True: the
@@ -410,6 +417,7 @@ class QuizPanel:
         if q is not None and q.kind == "click":
             self.app.select(None)  # nothing highlighted that could give the answer away
         self._show(resumed=resume)
+        self.question.focus_token += 1
 
     def _name_of(self, sid: str) -> str:
         entry = self.app.pack.entries.get(sid)

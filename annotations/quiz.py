@@ -108,19 +108,19 @@ def structure_phrase(name: str) -> str:
     name = re.sub(r"\s*\((?!right\)|left\))[^)]*\)", "", name).strip()
     head, sep, tail = name.partition(", ")
     if sep:
-        return f"the {_lower(tail)} of {_phrase_core(head)}"
-    return _phrase_core(name, article=True)
+        return f"the {_lower(tail)} of {_with_article(head)}"
+    return _with_article(name)
 
 
 def _lower(text: str) -> str:
+    """First letter in lower case, unless the word is an abbreviation (``ASIS``)."""
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
-def _phrase_core(name: str, article: bool = False) -> str:
+def _with_article(name: str) -> str:
+    """``"the sacrum"``; muscle names (gluteus ...) take no article."""
     low = _lower(name)
-    if low.startswith("gluteus "):
-        return low
-    return f"the {low}" if article else f"the {low}"
+    return low if low.startswith("gluteus ") else f"the {low}"
 
 
 def _first_sentence(text: str) -> str:
@@ -294,7 +294,7 @@ def artery_questions(pack) -> list[Question]:
         bs = e.facts.blood_supply
         if bs is not None:
             for m in re.finditer(r"\b(superior|inferior) and (superior|inferior) gluteal arteries", bs.text.lower()):
-                pack_arteries += [f"{m.group(1).capitalize()} gluteal artery", f"{m.group(2).capitalize()} gluteal artery"]
+                pack_arteries += [f"{side.capitalize()} gluteal artery" for side in m.groups()]
     pack_arteries = list(dict.fromkeys(pack_arteries))
     out = []
     for e in found:

@@ -189,12 +189,18 @@ class HipViewerApp:
         self._session = self._hub.new_session()
         self._followed_view = None  # the presenter's latest view, waiting to be shown here
         self._showing_followed = False
+        #: Callables offered each click in the 3D view first (the resolved id, or None for a
+        #: click on nothing); one that returns True has used the click.
+        self.pick_handlers = []
 
         state, notices = parse_query(query or {}, self.ids)
         self.state = state
         self.notices = notices + [f"Content pack problem: {p}" for p in content_problems]
         self._build_widgets(state)
         self._layout = self._build_layout()
+        from viewer.quiz_panel import attach_quiz
+
+        self.quiz = attach_quiz(self, query)
         self.model.param.watch(self._on_model_posture, ["flexion", "adduction", "rotation", "pelvic_drop"])
         self._show_widgets(state)
         self._render_notice()
@@ -234,7 +240,7 @@ class HipViewerApp:
             scroll=True, sizing_mode="stretch_both",
         )
         self.right.append(("Mechanics", self.mechanics_tab))
-        if self.right.active == 1:
+        if self._mechanics_open():
             self._open_mechanics()
 
     # --------------------------------------------------------------- widgets and layout
@@ -387,11 +393,16 @@ class HipViewerApp:
             self.mechanics.group = self.state.selection[len("gmed_"):]
         self.mechanics_tab.objects = [self.mechanics]
 
+    def _mechanics_open(self) -> bool:
+        tab = getattr(self, "mechanics_tab", None)
+        objects = self.right.objects
+        return tab is not None and 0 <= self.right.active < len(objects) and objects[self.right.active] is tab
+
     def _on_tab(self, event):
-        if event.new == 1:
+        if self._mechanics_open():
             self._open_mechanics()
         if self.mechanics is not None:
-            self.mechanics.show_arrows = event.new == 1
+            self.mechanics.show_arrows = self._mechanics_open()
             self._push_scene()
 
     # --------------------------------------------------------------- state
@@ -568,6 +579,8 @@ class HipViewerApp:
 
         sid = selection.resolve_pick(picked, marker_positions(self.model), self.visible_layers(),
                                      see_through=see_through)
+        if any(handler(sid) for handler in self.pick_handlers):
+            return
         if sid is not None:
             self.select(sid)
 

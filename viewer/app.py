@@ -189,6 +189,9 @@ class HipViewerApp:
         self._session = self._hub.new_session()
         self._followed_view = None  # the presenter's latest view, waiting to be shown here
         self._showing_followed = False
+        #: Callables offered each click in the 3D view first (the resolved id, or None for a
+        #: click on nothing); one that returns True has used the click.
+        self.pick_handlers = []
 
         self.query = dict(query or {})
         state, notices = parse_query(self.query, self.ids)
@@ -200,6 +203,9 @@ class HipViewerApp:
 
         self.presenter = TourPresenter(self, *session_tour(tour_file, self.ids))
         self.presenter.attach(self.header, self.sidebar, self.main, self.right, self._layout)
+        from viewer.quiz_panel import attach_quiz
+
+        self.quiz = attach_quiz(self, query)
         self.model.param.watch(self._on_model_posture, ["flexion", "adduction", "rotation", "pelvic_drop"])
         self._show_widgets(self.state)
         self._render_notice()
@@ -239,7 +245,7 @@ class HipViewerApp:
             scroll=True, sizing_mode="stretch_both",
         )
         self.right.append(("Mechanics", self.mechanics_tab))
-        if self._is_mechanics_tab(self.right.active):
+        if self._mechanics_open():
             self._open_mechanics()
 
     # --------------------------------------------------------------- widgets and layout
@@ -393,17 +399,16 @@ class HipViewerApp:
             self.mechanics.group = self.state.selection[len("gmed_"):]
         self.mechanics_tab.objects = [self.mechanics]
 
-    def _is_mechanics_tab(self, index) -> bool:
-        """Whether tab ``index`` of the right-hand tabs is the Mechanics tab (other tabs, such
-        as the Tour, may come before it)."""
+    def _mechanics_open(self) -> bool:
         tab = getattr(self, "mechanics_tab", None)
-        return tab is not None and 0 <= index < len(self.right.objects) and self.right.objects[index] is tab
+        objects = self.right.objects
+        return tab is not None and 0 <= self.right.active < len(objects) and objects[self.right.active] is tab
 
     def _on_tab(self, event):
-        if self._is_mechanics_tab(event.new):
+        if self._mechanics_open():
             self._open_mechanics()
         if self.mechanics is not None:
-            self.mechanics.show_arrows = self._is_mechanics_tab(event.new)
+            self.mechanics.show_arrows = self._mechanics_open()
             self._push_scene()
 
     # --------------------------------------------------------------- state
@@ -581,6 +586,8 @@ class HipViewerApp:
 
         sid = selection.resolve_pick(picked, marker_positions(self.model), self.visible_layers(),
                                      see_through=see_through)
+        if any(handler(sid) for handler in self.pick_handlers):
+            return
         if sid is not None:
             self.select(sid)
 

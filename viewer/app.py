@@ -157,8 +157,9 @@ class AddressBar(pn.custom.JSComponent):
     export function render({ model }) {
       const apply = () => {
         const search = model.search
-        if (search && window.location.search !== search) {
-          window.history.replaceState(window.history.state, "", search + window.location.hash)
+        // An empty search clears the query (back to the default view, out of presentation mode).
+        if (window.location.search !== search) {
+          window.history.replaceState(window.history.state, "", (search || window.location.pathname) + window.location.hash)
         }
       }
       model.on('search', apply)

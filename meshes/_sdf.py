@@ -10,13 +10,14 @@ Sources of the formulas:
   (iquilezles.org, 2008-2013), exact or bounded SDFs for these primitives;
 * sphere tracing of an SDF: Hart 1996, The Visual Computer 12:527;
 * surface extraction: flying edges (Schroeder et al. 2015, IEEE LDAV), VTK's contour filter;
-* Taubin smoothing (Taubin 1995, SIGGRAPH), which smooths without shrinking.
+* Taubin smoothing (Taubin 1995, SIGGRAPH), which smooths without shrinking;
+* trilinear interpolation as the tensor product of three linear interpolations, so that a
+  grid refined by an integer factor is interpolated one axis at a time.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pyvista as pv
 import trimesh
 from scipy.interpolate import CubicSpline
 from scipy.spatial import cKDTree
@@ -384,12 +385,70 @@ def sample_narrow_band(f, lo, hi, h: float, stride: int = 4) -> tuple[np.ndarray
     return vals, lo
 
 
-def _to_trimesh(surf: pv.PolyData) -> trimesh.Trimesh:
+#: Points per call when sampling an SDF on a lattice (bounds peak memory).
+CHUNK = 200_000
+
+
+def lattice_points(lo, h: float, idx: np.ndarray) -> np.ndarray:
+    """Points ``lo + h * idx`` of a regular lattice for integer indices ``idx`` (M, 3)."""
+    return np.asarray(lo, float) + h * np.asarray(idx, float)
+
+
+def lattice_indices(shape) -> np.ndarray:
+    """Integer indices (N, 3) of every node of a lattice of ``shape``, x slowest."""
+    return np.stack(np.meshgrid(*[np.arange(n) for n in shape], indexing="ij"), axis=-1).reshape(-1, 3)
+
+
+def upsample(values: np.ndarray, factor: int) -> np.ndarray:
+    """Trilinear interpolation of a 3-D array onto the lattice ``factor`` times finer whose
+    nodes include the original ones (one linear interpolation per axis)."""
+    for axis in range(3):
+        n = values.shape[axis]
+        t = np.arange((n - 1) * factor + 1) / factor
+        i = np.minimum(t.astype(int), n - 2)
+        w = (t - i).reshape([-1 if a == axis else 1 for a in range(3)])
+        a = np.take(values, i, axis=axis)
+        values = a + w * (np.take(values, i + 1, axis=axis) - a)
+    return values
+
+
+def sample_banded(f, lo, shape, h: float, factor: int = 3, band: float = 7.5, exact=None) -> np.ndarray:
+    """``f`` on the lattice ``lo + h * (i, j, k)`` of ``shape``, evaluated exactly only in a
+    narrow band: the coarse lattice (spacing ``factor * h``, from one coarse step below
+    ``lo`` to beyond the box) is sampled and interpolated trilinearly, then the nodes whose
+    interpolated |value| is below ``band`` mm get the exact value.  For a 1-Lipschitz SDF
+    the interpolation error is below the coarse half diagonal, so every node within
+    ``band - factor * h * sqrt(3) / 2`` mm of the surface is exact.
+
+    ``exact(idx, coarse)`` gives the values at nodes ``lo + h * idx`` (integer (M, 3);
+    ``coarse`` is True for the coarse nodes), e.g. from samples kept elsewhere; by default
+    ``f`` there."""
+    lo = np.asarray(lo, float)
+    shape = np.asarray(shape, dtype=int)
+    if exact is None:
+        def exact(idx, coarse):
+            out = np.empty(len(idx))
+            for start in range(0, len(idx), CHUNK):
+                out[start:start + CHUNK] = f(lattice_points(lo, h, idx[start:start + CHUNK]))
+            return out
+    nc = -(-(shape - 1) // factor) + 3
+    coarse = exact(factor * (lattice_indices(nc) - 1), True).reshape(tuple(nc))
+    fine = upsample(coarse, factor)[factor:factor + shape[0], factor:factor + shape[1],
+                                    factor:factor + shape[2]].copy()
+    near = np.flatnonzero(np.abs(fine) < band)
+    if len(near):
+        fine.reshape(-1)[near] = exact(np.column_stack(np.unravel_index(near, tuple(shape))), False)
+    return fine
+
+
+def _to_trimesh(surf) -> trimesh.Trimesh:
     faces = surf.faces.reshape(-1, 4)[:, 1:]
     return trimesh.Trimesh(np.asarray(surf.points, float), faces, process=True)
 
 
-def _surface(vals: np.ndarray, origin, h: float) -> pv.PolyData:
+def _surface(vals: np.ndarray, origin, h: float):
+    import pyvista as pv        # only when a mesh is contoured
+
     vals = np.where(vals == 0.0, 1e-6, vals)        # no grid value exactly on the level set
     # close the surface at the box faces
     for ax in range(3):
@@ -408,7 +467,20 @@ def mesh_from_sdf(f, lo, hi, h: float, stride: int = 4, smooth_iters: int = 6,
                   target_faces: int | None = None) -> trimesh.Trimesh:
     """Watertight, outward-oriented triangle mesh of ``f < 0`` inside the box [lo, hi]."""
     vals, origin = sample_narrow_band(f, lo, hi, h, stride)
-    surf = _surface(vals, origin, h)
+    m = mesh_from_samples(f, vals, origin, h, smooth_iters, target_faces)
+    if m is None and stride > 1:
+        # coarser grid instead of decimation
+        return mesh_from_sdf(f, lo, hi, h * 1.25, stride, smooth_iters, target_faces)
+    return m
+
+
+def mesh_from_samples(f, vals: np.ndarray, origin, h: float, smooth_iters: int = 6,
+                      target_faces: int | None = None) -> trimesh.Trimesh | None:
+    """Watertight, outward-oriented triangle mesh of the negative part of ``vals`` (samples
+    of ``f`` on the lattice ``origin + h * (i, j, k)``, exact at least near the surface),
+    decimated to at most ``target_faces`` and put back on the level set of ``f``.  None if no
+    decimation stays watertight."""
+    surf = _surface(np.array(vals, dtype=float), origin, h)
     m = None
     if target_faces is not None and surf.n_cells > target_faces:
         red = 1.0 - target_faces / surf.n_cells
@@ -419,9 +491,8 @@ def mesh_from_sdf(f, lo, hi, h: float, stride: int = 4, smooth_iters: int = 6,
             if cand.is_watertight and cand.is_winding_consistent and len(cand.faces) <= target_faces:
                 m = cand
                 break
-        if m is None and stride > 1:
-            # coarser grid instead of decimation
-            return mesh_from_sdf(f, lo, hi, h * 1.25, stride, smooth_iters, target_faces)
+        if m is None:
+            return None
     if m is None:
         m = _to_trimesh(surf)
     if smooth_iters:

@@ -466,9 +466,130 @@ def femur_sdf(points) -> np.ndarray:
     return d
 
 
+# ============================================================================ kept samples
+# The hip bone and the sacrum are sampled on one regular 2.5 mm lattice and the samples are
+# kept: their meshes are contoured from them (exact in a narrow band, trilinear from a coarse
+# lattice elsewhere, ``S.sample_banded``), and the pelvis lookup grid of ``meshes.model`` is
+# filled from the same samples (``pelvis_sdf.sample_banded``) with exactly the values
+# ``S.sample_banded(pelvis_sdf, ...)`` would compute.  Z_MID is a node of the lattice, so the
+# left hip bone's samples are the right one's, mirrored node for node.
+_PELVIS_H = 2.5
+_PELVIS_ANCHOR = np.array([-160.0, -100.0, Z_MID])
+_FEMUR_H = 3.0             # the femur mesh's lattice (a thick bone: the shaft is 26 mm across)
+_FACTOR = 3                 # coarse lattice spacing / fine spacing
+_MESH_BAND = 10.0           # mm; exact samples for contouring (>= h + coarse half diagonal)
+_NEAR_SACRUM = 20.0         # mm; beyond this from its box the sacrum is never the nearest bone
+_HIP_MESH_BOX = ([-122.0, -76.0, -82.0], [84.0, 176.0, 76.0])
+_SACRUM_MESH_BOX = ([-126.0, -72.0, Z_MID - 66], [-30.0, 104.0, Z_MID + 66])
+_FEMUR_MESH_BOX = ([-50.0, -450.0, -50.0], [45.0, 30.0, 75.0])
+
+
+class _Kept:
+    """Exact samples of an SDF at the nodes ``anchor + h * K`` (integer K) of a box,
+    computed on first use and kept."""
+
+    def __init__(self, f, anchor, h: float, lo, hi):
+        self.f = f
+        self.anchor = np.asarray(anchor, float)
+        self.h = float(h)
+        self.k0 = np.floor((np.asarray(lo, float) - self.anchor) / h + 1e-9).astype(int)
+        k1 = np.ceil((np.asarray(hi, float) - self.anchor) / h - 1e-9).astype(int)
+        self.values = np.full(tuple(k1 - self.k0 + 1), np.nan)
+
+    def inside(self, k: np.ndarray) -> np.ndarray:
+        loc = k - self.k0
+        return np.all((loc >= 0) & (loc < self.values.shape), axis=1)
+
+    def at(self, k: np.ndarray) -> np.ndarray:
+        """Values at integer nodes ``k`` (M, 3), all inside the box."""
+        flat = np.ravel_multi_index(tuple((k - self.k0).T), self.values.shape)
+        table = self.values.reshape(-1)
+        v = table[flat]
+        need = np.zeros(table.size, bool)              # a node asked for twice is computed once
+        need[flat[np.isnan(v)]] = True
+        miss = np.flatnonzero(need)
+        if len(miss):
+            pts = self.anchor + self.h * (np.column_stack(np.unravel_index(miss, self.values.shape)) + self.k0)
+            for start in range(0, len(miss), S.CHUNK):
+                table[miss[start:start + S.CHUNK]] = self.f(pts[start:start + S.CHUNK])
+            v = table[flat]
+        return v
+
+    def nodes(self, lo, h: float) -> np.ndarray | None:
+        """Integer offset of the lattice ``lo + h * idx`` in this one, or None unless its
+        nodes are nodes of this lattice."""
+        x = (np.asarray(lo, float) - self.anchor) / self.h
+        k = np.rint(x).astype(int)
+        if abs(h - self.h) > 1e-9 or np.abs(x - k).max() > 1e-6:
+            return None
+        return k
+
+
+@lru_cache(maxsize=None)
+def _hip_samples() -> _Kept:
+    """Right hip bone (``hip_bone_right_sdf``): its own side of the pelvis lookup box and the
+    mesh box, with the coarse nodes around them."""
+    return _Kept(hip_bone_right_sdf, _PELVIS_ANCHOR, _PELVIS_H, [-175.0, -115.0, -100.0], [145.0, 225.0, 150.0])
+
+
+@lru_cache(maxsize=None)
+def _sacrum_samples() -> _Kept:
+    return _Kept(sacrum_sdf, _PELVIS_ANCHOR, _PELVIS_H, [-175.0, -115.0, -265.0], [145.0, 225.0, 150.0])
+
+
+def _near_sacrum(k: np.ndarray) -> np.ndarray:
+    p = _PELVIS_ANCHOR + _PELVIS_H * k
+    return S.box_distance(p, *_SACRUM_MESH_BOX) < _NEAR_SACRUM
+
+
+def _pelvis_sample_banded(lo, shape, h, factor, band):
+    """``S.sample_banded(pelvis_sdf, ...)`` from the kept samples of the right hip bone
+    (folded) and the sacrum, or None if the lattice is not made of their nodes.  In the band
+    the sacrum is looked at only near its box: farther away the hip bone is nearer."""
+    hip, sac = _hip_samples(), _sacrum_samples()
+    k0 = hip.nodes(lo, h)
+    if k0 is None:
+        return None
+
+    def exact(idx, coarse):
+        k = k0 + idx
+        folded = k.copy()
+        folded[:, 2] = np.abs(folded[:, 2])        # Z_MID is node 0: the fold is k -> -k
+        if not (hip.inside(folded).all() and sac.inside(k).all()):
+            raise _Outside
+        d = hip.at(folded)
+        near = np.ones(len(k), bool) if coarse else _near_sacrum(k)
+        d[near] = np.minimum(d[near], sac.at(k[near]))
+        return d
+
+    try:
+        return S.sample_banded(pelvis_sdf, lo, shape, h, factor, band, exact=exact)
+    except _Outside:
+        return None
+
+
+class _Outside(Exception):
+    """A lattice reaches beyond the kept samples."""
+
+
+pelvis_sdf.sample_banded = _pelvis_sample_banded
+
+
 # ============================================================================ meshes
 _PELVIS_FACES = 30000
 _FEMUR_FACES = 7800
+
+
+def _kept_mesh(kept: _Kept, box, band: float, h_direct: float, target_faces: int) -> trimesh.Trimesh:
+    """Mesh of ``kept.f`` contoured from the kept samples over ``box`` (grown to the coarse
+    lattice); sampled afresh at spacing ``h_direct`` if no decimation stays watertight."""
+    big = _FACTOR * kept.h
+    lo = kept.anchor + big * np.floor((np.asarray(box[0], float) - kept.anchor) / big + 1e-9)
+    shape = np.ceil((np.asarray(box[1], float) - lo) / kept.h - 1e-9).astype(int) + 1
+    k0 = kept.nodes(lo, kept.h)
+    vals = S.sample_banded(kept.f, lo, shape, kept.h, _FACTOR, band, exact=lambda idx, c: kept.at(k0 + idx))
+    m = S.mesh_from_samples(kept.f, vals, lo, kept.h, target_faces=target_faces)
+    return m if m is not None else S.mesh_from_sdf(kept.f, *box, h_direct, target_faces=target_faces)
 
 
 def _flip(m: trimesh.Trimesh) -> trimesh.Trimesh:
@@ -477,8 +598,7 @@ def _flip(m: trimesh.Trimesh) -> trimesh.Trimesh:
 
 @lru_cache(maxsize=None)
 def _hip_bone_right_mesh() -> trimesh.Trimesh:
-    return S.mesh_from_sdf(hip_bone_right_sdf, [-122.0, -76.0, -82.0], [84.0, 176.0, 76.0], 2.4,
-                           target_faces=11500)
+    return _kept_mesh(_hip_samples(), _HIP_MESH_BOX, _MESH_BAND, 2.4, 11500)
 
 
 @lru_cache(maxsize=None)
@@ -494,8 +614,7 @@ def pelvis_mesh() -> trimesh.Trimesh:
 
 @lru_cache(maxsize=None)
 def _sacrum_mesh() -> trimesh.Trimesh:
-    return S.mesh_from_sdf(sacrum_sdf, [-126.0, -72.0, Z_MID - 66], [-30.0, 104.0, Z_MID + 66], 2.0,
-                           target_faces=6000)
+    return _kept_mesh(_sacrum_samples(), _SACRUM_MESH_BOX, _MESH_BAND, 2.0, 6000)
 
 
 def sacrum_mesh() -> trimesh.Trimesh:
@@ -504,8 +623,11 @@ def sacrum_mesh() -> trimesh.Trimesh:
 
 @lru_cache(maxsize=None)
 def _femur_mesh_right() -> trimesh.Trimesh:
-    return S.mesh_from_sdf(femur_sdf, [-50.0, -450.0, -50.0], [45.0, 30.0, 75.0], 2.0,
-                           target_faces=_FEMUR_FACES)
+    lo, hi = _FEMUR_MESH_BOX
+    shape = np.ceil((np.asarray(hi) - lo) / _FEMUR_H - 1e-9).astype(int) + 1
+    vals = S.sample_banded(femur_sdf, lo, shape, _FEMUR_H, _FACTOR, _MESH_BAND)
+    m = S.mesh_from_samples(femur_sdf, vals, lo, _FEMUR_H, target_faces=_FEMUR_FACES)
+    return m if m is not None else S.mesh_from_sdf(femur_sdf, lo, hi, 2.0, target_faces=_FEMUR_FACES)
 
 
 @lru_cache(maxsize=None)

@@ -221,7 +221,7 @@ def _pelvis_grid(bones) -> mu.GridSDF:
 def _femur_grid(bones) -> mu.GridSDF:
     lo = np.array([-80.0, -230.0, -45.0])
     hi = np.array([80.0, 80.0, 125.0])
-    return mu.GridSDF.build(bones.femur_sdf, lo, hi, spacing=2.0)
+    return mu.GridSDF.build_banded(bones.femur_sdf, lo, hi, spacing=2.0, coarse=6.0, band=12.0)
 
 
 def _gmed_origins(anat_lookup, exact, chart, lines, tip) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -21,6 +21,8 @@ from typing import Callable, Sequence
 import numpy as np
 import trimesh
 
+from meshes import _sdf
+
 SDF = Callable[[np.ndarray], np.ndarray]
 
 #: Beyond this distance (mm) outside a grid's box, a lookup returns the distance to the box
@@ -33,15 +35,27 @@ FAR_MM = 45.0
 # --------------------------------------------------------------------------------------
 
 
+_AXES6 = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0],
+                   [-1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, -1.0]])
+
+
 def sdf_gradient(fn: SDF, points: np.ndarray, h: float = 0.5) -> np.ndarray:
     """Central-difference gradient of ``fn`` at ``points`` (M, 3)."""
+    return _value_and_central_gradient(fn, points, h, value=False)[1]
+
+
+def _value_and_central_gradient(fn: SDF, points: np.ndarray, h: float = 0.5, value: bool = True):
+    """``fn`` at ``points`` (M, 3) (or None unless ``value``) and its central-difference
+    gradient, from one batched call of ``fn`` (the per-call cost of a composite SDF is
+    larger than its per-point cost for a few hundred points)."""
     pts = np.asarray(points, dtype=float).reshape(-1, 3)
-    grad = np.empty_like(pts)
-    for axis in range(3):
-        step = np.zeros(3)
-        step[axis] = h
-        grad[:, axis] = (fn(pts + step) - fn(pts - step)) / (2.0 * h)
-    return grad
+    m = len(pts)
+    offsets = h * _AXES6 if not value else np.vstack([np.zeros((1, 3)), h * _AXES6])
+    vals = np.asarray(fn((pts[None, :, :] + offsets[:, None, :]).reshape(-1, 3)), dtype=float)
+    vals = vals.reshape(len(offsets), m)
+    k = 1 if value else 0
+    grad = ((vals[k:k + 3] - vals[k + 3:k + 6]) / (2.0 * h)).T.copy()
+    return (vals[0] if value else None), grad
 
 
 
@@ -59,10 +73,19 @@ def _lattice(lo, hi, spacing: float) -> tuple[np.ndarray, tuple[int, int, int], 
 
 
 def _table(values: np.ndarray, shape, spacing: float) -> np.ndarray:
-    """(N, 4) float32 table of distance and its central-difference gradient per grid point."""
-    values = values.reshape(shape)
-    grads = np.gradient(values, spacing)
-    return np.stack([values, *grads], axis=-1).reshape(-1, 4).astype(np.float32)
+    """(N, 4) float32 table of distance and its central-difference gradient per grid point
+    (one-sided differences on the faces of the box, as ``np.gradient``)."""
+    values = np.asarray(values, dtype=float).reshape(shape)
+    out = np.empty(tuple(shape) + (4,), dtype=np.float32)
+    out[..., 0] = values
+    for axis in range(3):
+        src = np.moveaxis(values, axis, 0)
+        dst = np.moveaxis(out[..., 1 + axis], axis, 0)
+        np.subtract(src[2:], src[:-2], out=dst[1:-1])
+        dst[1:-1] *= 0.5 / spacing
+        dst[0] = (src[1] - src[0]) / spacing
+        dst[-1] = (src[-1] - src[-2]) / spacing
+    return out.reshape(-1, 4)
 
 @dataclass
 class GridSDF:
@@ -100,7 +123,20 @@ class GridSDF:
                      band: float = 12.0) -> "GridSDF":
         """Like :meth:`build`, but the exact function is evaluated only in a narrow band
         (|d| < ``band`` on a coarse pre-sampling); elsewhere the coarse samples are
-        interpolated.  For slow SDFs."""
+        interpolated.  For slow SDFs.  An SDF with a ``sample_banded(lo, shape, spacing,
+        factor, band)`` attribute (values on that lattice, or None) supplies them itself,
+        e.g. from samples it keeps for its meshes."""
+        lo = np.asarray(lo, dtype=float)
+        hi = np.asarray(hi, dtype=float)
+        shape = tuple(int(np.ceil((hi[i] - lo[i]) / spacing)) + 1 for i in range(3))
+        factor = int(round(coarse / spacing))
+        if abs(factor * spacing - coarse) < 1e-9 and factor >= 1:
+            own = getattr(fn, "sample_banded", None)
+            values = own(lo, shape, spacing, factor, band) if own is not None else None
+            if values is None:
+                values = _sdf.sample_banded(fn, lo, shape, spacing, factor, band)
+            return cls(fn=fn, lo=lo, spacing=float(spacing), shape=shape,
+                       table=_table(values, shape, spacing))
         rough = cls.build(fn, np.asarray(lo, float) - coarse, np.asarray(hi, float) + coarse, coarse)
         lo, shape, grid = _lattice(lo, hi, spacing)
         values = np.empty(len(grid))
@@ -149,10 +185,9 @@ def exact_sdf(fn: SDF) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Wrap a plain SDF as a (value, unit gradient) lookup without a grid."""
 
     def lookup(points):
-        pts = np.asarray(points, dtype=float).reshape(-1, 3)
-        g = sdf_gradient(fn, pts)
+        d, g = _value_and_central_gradient(fn, points)
         g /= np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-9)
-        return fn(pts), g
+        return d, g
 
     return lookup
 

@@ -86,13 +86,11 @@ def group_mean(values: Sequence[float]) -> float:
 
 def group_moment_arms(paths: Sequence[np.ndarray], axes: Mapping[str, np.ndarray], centre: np.ndarray,
                       on_femur: Sequence[np.ndarray] | None = None) -> dict[str, float]:
-    """Mean line-of-action moment arm (mm) of a group's fibres about each named axis."""
-    out = {}
-    for name, axis in axes.items():
-        arms = [moment_arm_from_path(p, axis, centre, None if on_femur is None else on_femur[i])
-                for i, p in enumerate(paths)]
-        out[name] = group_mean(arms)
-    return out
+    """Mean line-of-action moment arm (mm) of a group's fibres about each named axis (each
+    fibre's line of action found once, :func:`line_of_action`)."""
+    lines = [line_of_action(p, None if on_femur is None else on_femur[i]) for i, p in enumerate(paths)]
+    return {name: group_mean([moment_arm(point, direction, axis, centre) for point, direction in lines])
+            for name, axis in axes.items()}
 
 
 def crossing_angle(angles: Sequence[float], values: Sequence[float]) -> float | None:

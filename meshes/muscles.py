@@ -87,6 +87,18 @@ def _table(values: np.ndarray, shape, spacing: float) -> np.ndarray:
         dst[-1] = (src[-1] - src[-2]) / spacing
     return out.reshape(-1, 4)
 
+def _trilinear_weights(f: np.ndarray) -> np.ndarray:
+    """(M, 8) weights of the corners of a grid cell (x slowest, z fastest) for fractional
+    positions ``f`` (M, 3) inside it: products of (1 - f) and f per axis."""
+    fx, fy, fz = f[:, 0], f[:, 1], f[:, 2]
+    gx, gy, gz = 1.0 - fx, 1.0 - fy, 1.0 - fz
+    w = np.empty((len(f), 8))
+    for i, xy in enumerate((gx * gy, gx * fy, fx * gy, fx * fy)):
+        np.multiply(xy, gz, out=w[:, 2 * i])
+        np.multiply(xy, fz, out=w[:, 2 * i + 1])
+    return w
+
+
 @dataclass
 class GridSDF:
     """A signed distance function sampled once on a regular grid, then looked up by
@@ -103,6 +115,11 @@ class GridSDF:
     def strides(self) -> np.ndarray:
         """Flat-index steps of the table along x, y, z."""
         return np.array([self.shape[1] * self.shape[2], self.shape[2], 1], dtype=np.int64)
+
+    @functools.cached_property
+    def top(self) -> np.ndarray:
+        """Largest fractional grid index a lookup is clamped to, per axis."""
+        return np.asarray(self.shape, dtype=float) - 1.000001
 
     @functools.cached_property
     def corner_offsets(self) -> np.ndarray:
@@ -154,9 +171,8 @@ class GridSDF:
         Outside the sampled box the bone is assumed absent: the distance grows by the
         distance to the box (an upper bound by the triangle inequality)."""
         pts = np.asarray(points, dtype=float).reshape(-1, 3)
-        top = np.asarray(self.shape, dtype=float) - 1.000001
         q = (pts - self.lo) / self.spacing
-        qc = np.clip(q, 0.0, top)
+        qc = np.minimum(np.maximum(q, 0.0), self.top)
         gap = (q - qc) * self.spacing
         gn = np.sqrt(np.einsum("ij,ij->i", gap, gap))
         far = gn > FAR_MM
@@ -171,10 +187,9 @@ class GridSDF:
         i0 = qc.astype(np.int64)
         f = qc - i0
         base = i0 @ self.strides
-        vals = self.table[base[:, None] + self.corner_offsets]             # (M, 8, 4)
-        wf = np.stack([1.0 - f, f], axis=2)                                 # (M, 3, 2)
-        w = (wf[:, 0, :, None, None] * wf[:, 1, None, :, None] * wf[:, 2, None, None, :]).reshape(-1, 8)
-        out = np.einsum("mc,mck->mk", w, vals)
+        # np.take gathers whole rows far faster than fancy indexing of a 2-D array
+        vals = np.take(self.table, base[:, None] + self.corner_offsets, axis=0).astype(float)  # (M, 8, 4)
+        out = np.einsum("mc,mck->mk", _trilinear_weights(f), vals)
         d = out[:, 0] + gn
         g = out[:, 1:] + gap / np.maximum(gn, 1e-9)[:, None]
         norm = np.sqrt(np.einsum("ij,ij->i", g, g))[:, None]
@@ -357,11 +372,12 @@ def _straighten_spans(p: np.ndarray, touching: np.ndarray) -> None:
     prev = np.maximum.accumulate(np.where(touching, idx, 0), axis=1)
     nxt = np.minimum.accumulate(np.where(touching, idx, n - 1)[:, ::-1], axis=1)[:, ::-1]
     s = arc_length(p)
-    s0 = np.take_along_axis(s, prev, 1)
-    s1 = np.take_along_axis(s, nxt, 1)
+    row = np.arange(f)[:, None]
+    s0 = s[row, prev]
+    s1 = s[row, nxt]
     w = np.where(nxt > prev, (s - s0) / np.maximum(s1 - s0, 1e-12), 0.0)[..., None]
-    p0 = np.take_along_axis(p, prev[..., None], 1)
-    p1 = np.take_along_axis(p, nxt[..., None], 1)
+    p0 = p[row, prev]
+    p1 = p[row, nxt]
     p[:] = p0 + w * (p1 - p0)
 
 
@@ -463,7 +479,12 @@ def grid_faces(rows: int, cols: int, offset: int = 0, flip: bool = False) -> np.
 
 def box_faces(rows: int, cols: int) -> np.ndarray:
     """Faces closing two stacked rows x cols grids (deep at 0, superficial at rows*cols)
-    into one watertight solid."""
+    into one watertight solid (a read-only array, shared per size)."""
+    return _box_faces(int(rows), int(cols))
+
+
+@functools.lru_cache(maxsize=64)
+def _box_faces(rows: int, cols: int) -> np.ndarray:
     n = rows * cols
     faces = [grid_faces(rows, cols, 0), grid_faces(rows, cols, n, flip=True)]
 
@@ -477,7 +498,9 @@ def box_faces(rows: int, cols: int) -> np.ndarray:
     faces.append(ring(grid[-1, ::-1]))        # last row edge
     faces.append(ring(grid[::-1, 0]))         # first column edge
     faces.append(ring(grid[:, -1]))           # last column edge
-    return np.concatenate(faces)
+    out = np.concatenate(faces)
+    out.flags.writeable = False
+    return out
 
 
 def closed_sheet(deep: np.ndarray, superficial: np.ndarray) -> trimesh.Trimesh:
@@ -487,7 +510,7 @@ def closed_sheet(deep: np.ndarray, superficial: np.ndarray) -> trimesh.Trimesh:
     faces = box_faces(rows, cols)
     if signed_volume(verts, faces) < 0:
         faces = faces[:, ::-1]
-    return trimesh.Trimesh(verts, faces, process=False)
+    return trimesh.Trimesh(verts, faces.copy(), process=False)
 
 
 def signed_volume(verts: np.ndarray, faces: np.ndarray) -> float:

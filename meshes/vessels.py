@@ -124,6 +124,26 @@ def point_at_distance(path: np.ndarray, centre: np.ndarray, distance: float,
     return p[k - 1] + w * (p[k] - p[k - 1])
 
 
+def points_at_distances(path: np.ndarray, centre: np.ndarray, distances) -> np.ndarray | None:
+    """:func:`point_at_distance` for several increasing distances at once, (len(distances), 3),
+    or None if the path does not get as far as the last of them."""
+    p = np.asarray(path, dtype=float)
+    d = np.linalg.norm(p - centre, axis=1)
+    k0 = int(np.argmin(d))
+    p = p[: k0 + 1][::-1]
+    d = d[: k0 + 1][::-1]
+    dist = np.asarray(distances, dtype=float)
+    # first point at least as far as each distance (the running maximum reaches it there)
+    k = np.searchsorted(np.maximum.accumulate(d), dist, side="left")
+    if k.max(initial=0) >= len(d):
+        return None
+    km = np.maximum(k - 1, 0)
+    w = (dist - d[km]) / np.maximum(d[k] - d[km], 1e-9)
+    out = p[km] + w[:, None] * (p[k] - p[km])
+    out[k == 0] = p[0]
+    return out
+
+
 def crossing_points(paths, centre: np.ndarray, distances) -> np.ndarray:
     """For each path (origin -> insertion), the point at the given distance from ``centre``
     (the trochanter tip), walking up from the insertion."""
@@ -141,9 +161,9 @@ def band_grid(surface_rows, centre: np.ndarray, lo: float, hi: float, levels: in
     dists = np.linspace(lo, hi, levels)
     rows = []
     for path in surface_rows:
-        row = [point_at_distance(path, centre, d) for d in dists]
-        if all(q is not None for q in row):
-            rows.append(np.array(row))
+        row = points_at_distances(path, centre, dists)
+        if row is not None:
+            rows.append(row)
     if len(rows) < 2:       # the fan is too close to the tip: keep the band's shape anyway
         rows = [np.array([point_at_distance(path, centre, d, clamp=True) for d in dists])
                 for path in surface_rows]

@@ -113,11 +113,16 @@ def tube(p: np.ndarray, pts, radii, margin: float = MARGIN) -> np.ndarray:
         return d
     q = p[inside]
     best = np.full(len(q), BIG)
+    # which points lie near which segment's box, for all segments at once (segments x points)
+    r = np.maximum(radii[:-1], radii[1:])[:, None]
+    slo = np.minimum(pts[:-1], pts[1:]) - r - margin
+    shi = np.maximum(pts[:-1], pts[1:]) + r + margin
+    near = np.ones((len(pts) - 1, len(q)), dtype=bool)
+    for axis in range(3):
+        x = q[:, axis]
+        near &= (x > slo[:, axis, None]) & (x < shi[:, axis, None])
     for i in range(len(pts) - 1):
-        r = max(radii[i], radii[i + 1])
-        slo = np.minimum(pts[i], pts[i + 1]) - r - margin
-        shi = np.maximum(pts[i], pts[i + 1]) + r + margin
-        m = np.flatnonzero(np.all((q > slo) & (q < shi), axis=1))
+        m = np.flatnonzero(near[i])
         if len(m):
             best[m] = np.minimum(best[m], round_cone(q[m], pts[i], pts[i + 1], radii[i], radii[i + 1]))
     d[inside] = np.minimum(best, np.maximum(d[inside], margin))
@@ -420,24 +425,23 @@ def sample_banded(f, lo, shape, h: float, factor: int = 3, band: float = 7.5, ex
     the interpolation error is below the coarse half diagonal, so every node within
     ``band - factor * h * sqrt(3) / 2`` mm of the surface is exact.
 
-    ``exact(idx, coarse)`` gives the values at nodes ``lo + h * idx`` (integer (M, 3);
-    ``coarse`` is True for the coarse nodes), e.g. from samples kept elsewhere; by default
-    ``f`` there."""
+    ``exact(idx)`` gives the values at nodes ``lo + h * idx`` (integer (M, 3)), e.g. from
+    samples kept elsewhere; by default ``f`` there."""
     lo = np.asarray(lo, float)
     shape = np.asarray(shape, dtype=int)
     if exact is None:
-        def exact(idx, coarse):
+        def exact(idx):
             out = np.empty(len(idx))
             for start in range(0, len(idx), CHUNK):
                 out[start:start + CHUNK] = f(lattice_points(lo, h, idx[start:start + CHUNK]))
             return out
     nc = -(-(shape - 1) // factor) + 3
-    coarse = exact(factor * (lattice_indices(nc) - 1), True).reshape(tuple(nc))
+    coarse = exact(factor * (lattice_indices(nc) - 1)).reshape(tuple(nc))
     fine = upsample(coarse, factor)[factor:factor + shape[0], factor:factor + shape[1],
                                     factor:factor + shape[2]].copy()
     near = np.flatnonzero(np.abs(fine) < band)
     if len(near):
-        fine.reshape(-1)[near] = exact(np.column_stack(np.unravel_index(near, tuple(shape))), False)
+        fine.reshape(-1)[near] = exact(np.column_stack(np.unravel_index(near, tuple(shape))))
     return fine
 
 

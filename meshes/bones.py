@@ -478,7 +478,7 @@ _PELVIS_ANCHOR = np.array([-160.0, -100.0, Z_MID])
 _FEMUR_H = 3.0             # the femur mesh's lattice (a thick bone: the shaft is 26 mm across)
 _FACTOR = 3                 # coarse lattice spacing / fine spacing
 _MESH_BAND = 10.0           # mm; exact samples for contouring (>= h + coarse half diagonal)
-_NEAR_SACRUM = 20.0         # mm; beyond this from its box the sacrum is never the nearest bone
+_SACRUM_SLACK = 10.0        # mm; the sacrum's SDF stays above its box distance less this
 _HIP_MESH_BOX = ([-122.0, -76.0, -82.0], [84.0, 176.0, 76.0])
 _SACRUM_MESH_BOX = ([-126.0, -72.0, Z_MID - 66], [-30.0, 104.0, Z_MID + 66])
 _FEMUR_MESH_BOX = ([-50.0, -450.0, -50.0], [45.0, 30.0, 75.0])
@@ -537,28 +537,28 @@ def _sacrum_samples() -> _Kept:
     return _Kept(sacrum_sdf, _PELVIS_ANCHOR, _PELVIS_H, [-175.0, -115.0, -265.0], [145.0, 225.0, 150.0])
 
 
-def _near_sacrum(k: np.ndarray) -> np.ndarray:
-    p = _PELVIS_ANCHOR + _PELVIS_H * k
-    return S.box_distance(p, *_SACRUM_MESH_BOX) < _NEAR_SACRUM
-
-
 def _pelvis_sample_banded(lo, shape, h, factor, band):
     """``S.sample_banded(pelvis_sdf, ...)`` from the kept samples of the right hip bone
-    (folded) and the sacrum, or None if the lattice is not made of their nodes.  In the band
-    the sacrum is looked at only near its box: farther away the hip bone is nearer."""
+    (folded) and the sacrum, or None if the lattice is not made of their nodes.
+
+    The sacrum is evaluated only where it may be nearer than the hip bone: outside its box
+    its SDF (box distances of its parts, less their blend radii) is never more than about
+    3 mm below the distance to the box, so where the hip bone is nearer than that distance
+    less ``_SACRUM_SLACK`` the hip bone's value is the pelvis's."""
     hip, sac = _hip_samples(), _sacrum_samples()
     k0 = hip.nodes(lo, h)
     if k0 is None:
         return None
 
-    def exact(idx, coarse):
+    def exact(idx):
         k = k0 + idx
         folded = k.copy()
         folded[:, 2] = np.abs(folded[:, 2])        # Z_MID is node 0: the fold is k -> -k
         if not (hip.inside(folded).all() and sac.inside(k).all()):
             raise _Outside
         d = hip.at(folded)
-        near = np.ones(len(k), bool) if coarse else _near_sacrum(k)
+        box = S.box_distance(_PELVIS_ANCHOR + _PELVIS_H * k, *_SACRUM_MESH_BOX)
+        near = np.flatnonzero(d > box - _SACRUM_SLACK)
         d[near] = np.minimum(d[near], sac.at(k[near]))
         return d
 
@@ -587,7 +587,7 @@ def _kept_mesh(kept: _Kept, box, band: float, h_direct: float, target_faces: int
     lo = kept.anchor + big * np.floor((np.asarray(box[0], float) - kept.anchor) / big + 1e-9)
     shape = np.ceil((np.asarray(box[1], float) - lo) / kept.h - 1e-9).astype(int) + 1
     k0 = kept.nodes(lo, kept.h)
-    vals = S.sample_banded(kept.f, lo, shape, kept.h, _FACTOR, band, exact=lambda idx, c: kept.at(k0 + idx))
+    vals = S.sample_banded(kept.f, lo, shape, kept.h, _FACTOR, band, exact=lambda idx: kept.at(k0 + idx))
     m = S.mesh_from_samples(kept.f, vals, lo, kept.h, target_faces=target_faces)
     return m if m is not None else S.mesh_from_sdf(kept.f, *box, h_direct, target_faces=target_faces)
 

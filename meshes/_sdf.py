@@ -192,21 +192,50 @@ class CoonsSheet:
         self.lo = pts.min(0) - MARGIN
         self.hi = pts.max(0) + MARGIN
         # start values of (u, v): nearest parameter-grid node, tabulated on a voxel grid
+        # (filled on first use of a voxel: a query depends on its own voxel centre alone)
         self.vox = 4.0
         self.tlo = pts.min(0) - 12.0
         shape = np.ceil((pts.max(0) + 12.0 - self.tlo) / self.vox).astype(int) + 1
-        axes = [self.tlo[i] + self.vox * np.arange(shape[i]) for i in range(3)]
-        centres = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3)
-        dn, j = cKDTree(pts).query(centres, k=1, eps=0.2)
-        self.start = guv[j].reshape(*shape, 2)
         self.shape = shape
+        self._guv = guv
+        self._tree = cKDTree(pts)
+        self._start = np.zeros((int(np.prod(shape)), 2))
+        self._lower = np.zeros(int(np.prod(shape)))
+        self._filled = np.zeros(int(np.prod(shape)), dtype=bool)
         # lower bound of the SDF in each voxel: approximate nearest node (within 1.2x), node
         # spacing, voxel half diagonal and the local half thickness
         spacing = float(np.max(np.linalg.norm(np.diff(pts.reshape(97, 49, 3), axis=0), axis=2)))
         spacing = max(spacing, float(np.max(np.linalg.norm(np.diff(pts.reshape(97, 49, 3), axis=1), axis=2))))
-        self.lower = (dn / 1.2 - half(guv[j, 0], guv[j, 1]) - 0.5 * spacing
-                      - 0.5 * np.sqrt(3.0) * self.vox).reshape(*shape)
+        self._slack = 0.5 * spacing + 0.5 * np.sqrt(3.0) * self.vox
         self.hmax = float(np.max(half(guv[:, 0], guv[:, 1])))
+
+    def _voxels(self, idx: np.ndarray) -> np.ndarray:
+        """Flat indices of voxels (M, 3), their start values and lower bounds filled."""
+        flat = np.ravel_multi_index(tuple(idx.T), tuple(self.shape))
+        todo = flat[~self._filled[flat]]
+        if len(todo):
+            need = np.zeros(len(self._filled), dtype=bool)
+            need[todo] = True
+            todo = np.flatnonzero(need)
+            centres = self.tlo + self.vox * np.column_stack(np.unravel_index(todo, tuple(self.shape)))
+            dn, j = self._tree.query(centres, k=1, eps=0.2)
+            uv = self._guv[j]
+            self._start[todo] = uv
+            self._lower[todo] = dn / 1.2 - self.half(uv[:, 0], uv[:, 1]) - self._slack
+            self._filled[todo] = True
+        return flat
+
+    @property
+    def start(self) -> np.ndarray:
+        """Start values (u, v) of every voxel, (nx, ny, nz, 2)."""
+        self._voxels(np.argwhere(np.ones(tuple(self.shape), dtype=bool)))
+        return self._start.reshape(*self.shape, 2)
+
+    @property
+    def lower(self) -> np.ndarray:
+        """Lower bound of the SDF in every voxel, (nx, ny, nz)."""
+        self._voxels(np.argwhere(np.ones(tuple(self.shape), dtype=bool)))
+        return self._lower.reshape(*self.shape)
 
     def _interp(self, arr, x):
         x = x * (len(self.t) - 1)
@@ -244,7 +273,7 @@ class CoonsSheet:
     def nearest_uv(self, p: np.ndarray, iters: int = 3):
         idx = np.rint((p - self.tlo) / self.vox).astype(int)
         idx = np.clip(idx, 0, self.shape - 1)
-        uv = self.start[idx[:, 0], idx[:, 1], idx[:, 2]]
+        uv = self._start[self._voxels(idx)]
         u, v = uv[:, 0].copy(), uv[:, 1].copy()
         for _ in range(iters):
             S, Su, Sv = self._eval(u, v)
@@ -278,7 +307,7 @@ class CoonsSheet:
         if len(inside):
             idx = np.rint((p[inside] - self.tlo) / self.vox).astype(int)
             idx = np.clip(idx, 0, self.shape - 1)
-            d[inside] = self.lower[idx[:, 0], idx[:, 1], idx[:, 2]]
+            d[inside] = self._lower[self._voxels(idx)]
         m = np.flatnonzero(d < self.CUT)
         if len(m):
             q = p[m]

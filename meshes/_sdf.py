@@ -241,8 +241,8 @@ class CoonsSheet:
         x = x * (len(self.t) - 1)
         i = np.clip(np.floor(x).astype(int), 0, len(self.t) - 2)
         w = (x - i).astype(arr.dtype)[:, None]
-        a = arr[i]
-        return (a + (arr[i + 1] - a) * w).astype(float)
+        a = np.take(arr, i, axis=0)
+        return (a + (np.take(arr, i + 1, axis=0) - a) * w).astype(float)
 
     def _eval(self, u, v, derivs=True):
         tu = self._interp(self.tab_u, u)

@@ -180,10 +180,15 @@ class GridSDF:
             # far outside the sampled box: the distance to the box is a lower bound
             d = gn.copy()
             g = gap / np.maximum(gn, 1e-9)[:, None]
-            near = ~far
-            if near.any():
-                d[near], g[near] = self(pts[near])
+            near = np.flatnonzero(~far)
+            if len(near):
+                d[near], g[near] = self._interpolate(qc[near], gap[near], gn[near])
             return d, g
+        return self._interpolate(qc, gap, gn)
+
+    def _interpolate(self, qc: np.ndarray, gap: np.ndarray, gn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Distance and unit gradient at fractional grid positions ``qc`` (clamped into the
+        grid) of points ``gap`` (M, 3) outside the box (|gap| = ``gn``)."""
         i0 = qc.astype(np.int64)
         f = qc - i0
         base = i0 @ self.strides

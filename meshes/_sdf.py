@@ -446,7 +446,8 @@ def upsample(values: np.ndarray, factor: int) -> np.ndarray:
     return values
 
 
-def sample_banded(f, lo, shape, h: float, factor: int = 3, band: float = 7.5, exact=None) -> np.ndarray:
+def sample_banded(f, lo, shape, h: float, factor: int = 3, band: float = 7.5, exact=None,
+                  crossings: bool = False) -> np.ndarray:
     """``f`` on the lattice ``lo + h * (i, j, k)`` of ``shape``, evaluated exactly only in a
     narrow band: the coarse lattice (spacing ``factor * h``, from one coarse step below
     ``lo`` to beyond the box) is sampled and interpolated trilinearly, then the nodes whose
@@ -455,7 +456,12 @@ def sample_banded(f, lo, shape, h: float, factor: int = 3, band: float = 7.5, ex
     ``band - factor * h * sqrt(3) / 2`` mm of the surface is exact.
 
     ``exact(idx)`` gives the values at nodes ``lo + h * idx`` (integer (M, 3)), e.g. from
-    samples kept elsewhere; by default ``f`` there."""
+    samples kept elsewhere; by default ``f`` there.
+
+    With ``crossings`` also every node at either end of a lattice edge whose ends differ in
+    sign (the edges a contour cuts) is made exact, until none is left interpolated: the
+    contour of the result is then the contour of exact samples.  The interpolated signs are
+    right wherever ``band`` exceeds the coarse half diagonal."""
     lo = np.asarray(lo, float)
     shape = np.asarray(shape, dtype=int)
     if exact is None:
@@ -471,7 +477,32 @@ def sample_banded(f, lo, shape, h: float, factor: int = 3, band: float = 7.5, ex
     near = np.flatnonzero(np.abs(fine) < band)
     if len(near):
         fine.reshape(-1)[near] = exact(np.column_stack(np.unravel_index(near, tuple(shape))))
+    if crossings:
+        known = np.zeros(tuple(shape), dtype=bool)
+        known.reshape(-1)[near] = True
+        while True:
+            todo = np.flatnonzero(_crossing_nodes(fine) & ~known)
+            if not len(todo):
+                break
+            fine.reshape(-1)[todo] = exact(np.column_stack(np.unravel_index(todo, tuple(shape))))
+            known.reshape(-1)[todo] = True
     return fine
+
+
+def _crossing_nodes(values: np.ndarray) -> np.ndarray:
+    """Nodes of a 3-D lattice at either end of an edge whose ends differ in sign (zero
+    counting as positive, as in :func:`_surface`)."""
+    neg = values < 0
+    out = np.zeros(values.shape, dtype=bool)
+    for axis in range(3):
+        a = [slice(None)] * 3
+        b = [slice(None)] * 3
+        a[axis] = slice(None, -1)
+        b[axis] = slice(1, None)
+        change = neg[tuple(a)] != neg[tuple(b)]
+        out[tuple(a)] |= change
+        out[tuple(b)] |= change
+    return out
 
 
 def _to_trimesh(surf) -> trimesh.Trimesh:

@@ -477,7 +477,7 @@ _PELVIS_H = 2.5
 _PELVIS_ANCHOR = np.array([-160.0, -100.0, Z_MID])
 _FEMUR_H = 3.0             # the femur mesh's lattice (a thick bone: the shaft is 26 mm across)
 _FACTOR = 3                 # coarse lattice spacing / fine spacing
-_MESH_BAND = 10.0           # mm; exact samples for contouring (>= h + coarse half diagonal)
+_MESH_BAND = (7.5, 9.0)     # mm (pelvis, femur lattice): above the coarse half diagonal
 _SACRUM_SLACK = 10.0        # mm; the sacrum's SDF stays above its box distance less this
 _HIP_MESH_BOX = ([-122.0, -76.0, -82.0], [84.0, 176.0, 76.0])
 _SACRUM_MESH_BOX = ([-126.0, -72.0, Z_MID - 66], [-30.0, 104.0, Z_MID + 66])
@@ -587,7 +587,8 @@ def _kept_mesh(kept: _Kept, box, band: float, h_direct: float, target_faces: int
     lo = kept.anchor + big * np.floor((np.asarray(box[0], float) - kept.anchor) / big + 1e-9)
     shape = np.ceil((np.asarray(box[1], float) - lo) / kept.h - 1e-9).astype(int) + 1
     k0 = kept.nodes(lo, kept.h)
-    vals = S.sample_banded(kept.f, lo, shape, kept.h, _FACTOR, band, exact=lambda idx: kept.at(k0 + idx))
+    vals = S.sample_banded(kept.f, lo, shape, kept.h, _FACTOR, band, exact=lambda idx: kept.at(k0 + idx),
+                           crossings=True)
     m = S.mesh_from_samples(kept.f, vals, lo, kept.h, target_faces=target_faces)
     return m if m is not None else S.mesh_from_sdf(kept.f, *box, h_direct, target_faces=target_faces)
 
@@ -598,7 +599,7 @@ def _flip(m: trimesh.Trimesh) -> trimesh.Trimesh:
 
 @lru_cache(maxsize=None)
 def _hip_bone_right_mesh() -> trimesh.Trimesh:
-    return _kept_mesh(_hip_samples(), _HIP_MESH_BOX, _MESH_BAND, 2.4, 11500)
+    return _kept_mesh(_hip_samples(), _HIP_MESH_BOX, _MESH_BAND[0], 2.4, 11500)
 
 
 @lru_cache(maxsize=None)
@@ -614,7 +615,7 @@ def pelvis_mesh() -> trimesh.Trimesh:
 
 @lru_cache(maxsize=None)
 def _sacrum_mesh() -> trimesh.Trimesh:
-    return _kept_mesh(_sacrum_samples(), _SACRUM_MESH_BOX, _MESH_BAND, 2.0, 6000)
+    return _kept_mesh(_sacrum_samples(), _SACRUM_MESH_BOX, _MESH_BAND[0], 2.0, 6000)
 
 
 def sacrum_mesh() -> trimesh.Trimesh:
@@ -625,7 +626,7 @@ def sacrum_mesh() -> trimesh.Trimesh:
 def _femur_mesh_right() -> trimesh.Trimesh:
     lo, hi = _FEMUR_MESH_BOX
     shape = np.ceil((np.asarray(hi) - lo) / _FEMUR_H - 1e-9).astype(int) + 1
-    vals = S.sample_banded(femur_sdf, lo, shape, _FEMUR_H, _FACTOR, _MESH_BAND)
+    vals = S.sample_banded(femur_sdf, lo, shape, _FEMUR_H, _FACTOR, _MESH_BAND[1], crossings=True)
     m = S.mesh_from_samples(femur_sdf, vals, lo, _FEMUR_H, target_faces=_FEMUR_FACES)
     return m if m is not None else S.mesh_from_sdf(femur_sdf, lo, hi, 2.0, target_faces=_FEMUR_FACES)
 

@@ -93,7 +93,9 @@ MARGIN = 30.0
 def box_distance(p: np.ndarray, lo, hi) -> np.ndarray:
     """Distance from points to an axis-aligned box (0 inside): a lower bound of the distance
     to anything inside the box."""
-    q = np.maximum(np.maximum(np.asarray(lo) - p, p - np.asarray(hi)), 0.0)
+    q = np.asarray(lo, float) - p
+    np.maximum(q, p - np.asarray(hi, float), out=q)
+    np.maximum(q, 0.0, out=q)
     return np.sqrt(np.einsum("ij,ij->i", q, q))
 
 

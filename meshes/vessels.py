@@ -15,6 +15,7 @@ Frame and units: ISB pelvis frame, mm.
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 import trimesh
@@ -35,6 +36,10 @@ def smooth_polyline(points: np.ndarray, passes: int = 3, n: int = 40) -> np.ndar
     return p
 
 
+def _dot(a, b) -> float:
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+
+
 def _frames(path: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rotation-minimising frames along a polyline by double reflection
     (Wang, Juettler, Zheng & Liu 2008, ACM TOG 27:2)."""
@@ -43,19 +48,26 @@ def _frames(path: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ref = np.array([0.0, 0.0, 1.0]) if abs(t[0][2]) < 0.9 else np.array([1.0, 0.0, 0.0])
     r = cross(t[0], ref)
     r /= np.linalg.norm(r)
-    rs = [r]
-    for i in range(len(path) - 1):
-        v1 = path[i + 1] - path[i]
-        c1 = v1 @ v1
+    # the sweep is sequential: plain floats are far quicker than 3-element arrays here
+    pts, tan = path.tolist(), t.tolist()
+    rs = [r.tolist()]
+    for i in range(len(pts) - 1):
+        r0 = rs[-1]
+        v1 = [b - a for a, b in zip(pts[i], pts[i + 1])]
+        c1 = _dot(v1, v1)
         if c1 < 1e-12:
-            rs.append(rs[-1])
+            rs.append(r0)
             continue
-        rl = rs[-1] - (2.0 / c1) * (v1 @ rs[-1]) * v1
-        tl = t[i] - (2.0 / c1) * (v1 @ t[i]) * v1
-        v2 = t[i + 1] - tl
-        c2 = v2 @ v2
-        rn = rl - (2.0 / c2) * (v2 @ rl) * v2 if c2 > 1e-12 else rl
-        rs.append(rn / np.linalg.norm(rn))
+        k = (2.0 / c1) * _dot(v1, r0)
+        rl = [a - k * b for a, b in zip(r0, v1)]
+        k = (2.0 / c1) * _dot(v1, tan[i])
+        v2 = [a - (b - k * c) for a, b, c in zip(tan[i + 1], tan[i], v1)]
+        c2 = _dot(v2, v2)
+        if c2 > 1e-12:
+            k = (2.0 / c2) * _dot(v2, rl)
+            rl = [a - k * b for a, b in zip(rl, v2)]
+        norm = math.sqrt(_dot(rl, rl))
+        rs.append([a / norm for a in rl])
     r = np.array(rs)
     s = cross(t, r)
     return r, s

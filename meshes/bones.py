@@ -31,11 +31,14 @@ toolkit in :mod:`meshes._sdf` from smooth unions (polynomial smooth minimum) of
   whose flat faces are the four facets of Pfirrmann et al. 2001, lesser trochanter,
   intertrochanteric crest, a slightly bowed shaft and two condyles with an intercondylar notch.
 
-Surfaces come from flying-edges contouring of the SDF sampled on a narrow band around the
-surface (a coarse grid first, fine samples only in cells the surface may cross), quadric
-decimation to the triangle budget (pelvis 2 x 11 500, sacrum 6 000, each femur 7 800), light
-Taubin smoothing and a final projection of the vertices back onto the zero level set, so mesh
-and SDF agree to a fraction of a millimetre.  The left hip bone and the left femur are exact
+Surfaces come from flying-edges contouring of the SDF sampled on a lattice (2.5 mm for the
+hip bone and sacrum, 3 mm for the femur): a coarse lattice interpolated trilinearly, exact
+samples in a narrow band around the surface and at both ends of every lattice edge the
+surface cuts; then quadric decimation to the triangle budget (pelvis 2 x 11 500, sacrum
+6 000, each femur 7 800), light Taubin smoothing and a final projection of the vertices back
+onto the zero level set, so mesh and SDF agree to a fraction of a millimetre.  The samples
+of the hip bone and sacrum are kept and also fill the pelvis lookup grid of
+:mod:`meshes.model` (see "kept samples" below).  The left hip bone and the left femur are exact
 mirror images through the midsagittal plane ``Z = -inter_hjc/2`` (faces re-wound).
 
 The SDFs are exact near the surface outside the bone (95% of points within 6 mm are within
@@ -43,8 +46,9 @@ The SDFs are exact near the surface outside the bone (95% of points within 6 mm 
 conservative lower bound (bounding-box distances), which is what collision and wrapping code
 needs.  Inside the bone only the sign is meaningful.  Everything is built once per process
 (``functools.lru_cache``); measured on the 2-core machine, CPU time: tables (landmarks, lines,
-facets, measurements) about 0.4 s at import, all meshes about 1.3 s on first use; 100 000
-points of ``pelvis_sdf`` about 0.25 s, of ``femur_sdf`` about 0.03 s.
+facets, measurements) about 0.2 s at import, all meshes about 0.7 s on first use (less after
+the pelvis lookup grid has sampled the same lattice); 100 000 points of ``pelvis_sdf`` about
+0.2 s, of ``femur_sdf`` about 0.03 s.
 
 Beyond the architecture contract the module offers ``hip_bone_right_sdf``,
 ``hip_bones_sdf`` (both hip bones, no sacrum), ``sacrum_sdf``, ``ACETAB_AXIS`` (unit axis

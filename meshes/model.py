@@ -2,9 +2,10 @@
 
 :class:`HipModel` holds the posture of the right hip (``flexion``, ``adduction``,
 ``rotation``) and the frontal-plane tilt of the pelvis (``pelvic_drop``).  Geometry that never
-moves (bones, origins, the left side) is built once per process and shared read-only; a
-posture change recomputes only the femur transform, the wrapped fibre paths, the muscle
-sheets, nerve, artery, safe zone and moment arms, cached per posture.
+moves (bones, origins, the left side) is built once per process and shared read-only (the
+bone meshes and the left side on first use: a posture change needs neither); a posture
+change recomputes only the femur transform, the wrapped fibre paths, the muscle sheets,
+nerve, artery, safe zone and moment arms, cached per posture.
 
 Frame and units: ISB pelvis frame (:mod:`meshes.frame`), millimetres, degrees.  With
 ``pelvic_drop`` = 0 every output is in the pelvis frame.  A pelvic drop turns the pelvis and
@@ -218,9 +219,24 @@ class Anatomy:
     footprints: dict = field(default_factory=dict)      # pelvis-fixed outlines
     femur_footprints: dict = field(default_factory=dict)  # femur-frame outlines
     nerve_start: np.ndarray = None
-    static_meshes: dict = field(default_factory=dict)
-    left_meshes: dict = field(default_factory=dict)
     origin_centre: np.ndarray = None
+
+    # built on first use: a posture change needs none of these
+    @functools.cached_property
+    def static_meshes(self) -> dict:
+        """Bone meshes: pelvis, sacrum, both femurs (femur frame)."""
+        return _static_meshes(self.bones)
+
+    @functools.cached_property
+    def neutral_posture(self) -> "Posture":
+        """The neutral posture, shared by the left side and every model at neutral."""
+        return Posture(self, 0.0, 0.0, 0.0, 0.0)
+
+    @functools.cached_property
+    def left_meshes(self) -> dict:
+        """The left muscles: the right ones at neutral, mirrored."""
+        return {f"{name}_left": mirror_mesh(mesh, self.z_mid)
+                for name, (mesh, _, _) in self.neutral_posture.sheets.items() if mesh is not None}
 
 
 def _pelvis_grid(bones) -> mu.GridSDF:
@@ -442,7 +458,6 @@ def build_anatomy(bones) -> Anatomy:
 
     straight = np.linspace(anat.origins, anat.insertions, n, axis=1)
     anat.neutral = mu.wrap_multilevel(straight, _obstacles(anat, np.eye(3)), iterations=(60, 40, 30))
-    anat.static_meshes = _static_meshes(bones)
     return anat
 
 
@@ -473,7 +488,6 @@ def anatomy(bones=None) -> Anatomy:
         found = _ANATOMIES.get(key)
         if found is None or found.bones is not bones:
             found = build_anatomy(bones)
-            _left_meshes(found)
             _ANATOMIES[key] = found
     return found
 
@@ -701,11 +715,6 @@ class Posture:
 
 
 def _left_meshes(anat: Anatomy) -> dict:
-    if not anat.left_meshes:
-        neutral = Posture(anat, 0.0, 0.0, 0.0, 0.0)
-        for name, (mesh, _, _) in neutral.sheets.items():
-            if mesh is not None:
-                anat.left_meshes[f"{name}_left"] = mirror_mesh(mesh, anat.z_mid)
     return anat.left_meshes
 
 
@@ -750,7 +759,8 @@ class HipModel(param.Parameterized):
         with self._lock:
             state = self._cache.get(key)
             if state is None:
-                state = Posture(self.anatomy, *key)
+                anat = self.anatomy
+                state = anat.neutral_posture if not any(key) else Posture(anat, *key)
                 self._cache[key] = state
                 while len(self._cache) > 16:
                     self._cache.popitem(last=False)

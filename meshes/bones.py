@@ -438,32 +438,41 @@ def _distal_femur(q):
     return d
 
 
+@lru_cache(maxsize=None)
+def _femur_parts() -> dict:
+    """Fixed construction points of the femur SDF (local frame unless named world)."""
+    u = _NECK_U
+    return {
+        "fovea": _HEAD_L + HEAD_RADIUS * np.array([-0.25, -0.45, -0.86]) / np.linalg.norm([-0.25, -0.45, -0.86]),
+        "neck": (_HEAD_L + 8 * u, _HEAD_L + 44 * u),
+        "shaft": _shaft_centre(np.array([-40.0, -70.0, -110.0, -180.0, -260.0, -320.0, -350.0, -372.0])),
+        "shaft_r": np.array([17.5, 15.5, 14.0, 13.2, 13.2, 15.0, 20.0, 26.0]),
+        "linea_aspera": _shaft_centre(np.array([-90.0, -180.0, -290.0])) + [-12.5, 0, 0],
+        "gt_fair_world": _to_world(_shaft_centre(np.array([-85.0])))[0],
+        "lt": (_to_local(np.array([[-6.0, -52.0, 34.0]]))[0], _to_local(np.array([[-22.0, -58.0, 16.0]]))[0]),
+        "crest": _to_local(np.array([[-28.0, -14.0, 48.0], [-24.0, -36.0, 34.0], [-20.0, -56.0, 20.0]])),
+    }
+
+
 def femur_sdf(points) -> np.ndarray:
     """Signed distance (mm, negative inside) to the right femur, femur frame."""
     p = np.atleast_2d(np.asarray(points, float))
     q = _to_local(p)
-    u = _NECK_U
+    fp = _femur_parts()
     head = S.sphere(q, _HEAD_L, HEAD_RADIUS)
     # fovea capitis
-    fovea = _HEAD_L + HEAD_RADIUS * np.array([-0.25, -0.45, -0.86]) / np.linalg.norm([-0.25, -0.45, -0.86])
-    head = S.smax(head, -S.sphere(q, fovea, 4.0), 1.5)
-    neck = S.round_cone(q, _HEAD_L + 8 * u, _HEAD_L + 44 * u, 15.0, 19.0)
+    head = S.smax(head, -S.sphere(q, fp["fovea"], 4.0), 1.5)
+    neck = S.round_cone(q, *fp["neck"], 15.0, 19.0)
     d = S.smin(head, neck, 5.0)
     # shaft
-    ys = np.array([-40.0, -70.0, -110.0, -180.0, -260.0, -320.0, -350.0, -372.0])
-    rs = np.array([17.5, 15.5, 14.0, 13.2, 13.2, 15.0, 20.0, 26.0])
-    d = S.smin(d, S.tube(q, _shaft_centre(ys), rs), 10.0)
+    d = S.smin(d, S.tube(q, fp["shaft"], fp["shaft_r"]), 10.0)
     # linea aspera
-    d = S.smin(d, S.tube(q, _shaft_centre(np.array([-90.0, -180.0, -290.0])) + [-12.5, 0, 0], [3.0, 3.5, 2.5]), 4.0)
+    d = S.smin(d, S.tube(q, fp["linea_aspera"], [3.0, 3.5, 2.5]), 4.0)
     # greater trochanter (world frame planes), intertrochanteric crest, lesser trochanter
     d = S.smin(d, S.culled(_gt_sdf, p, [-35.0, -55.0, 28.0], [15.0, 10.0, 68.0]), 7.0)
-    gt_fair = _to_world(_shaft_centre(np.array([-85.0])))[0]
-    d = S.smin(d, S.round_cone(p, [-8.0, -34.0, 47.0], gt_fair, 13.0, 14.0), 10.0)
-    lt_base = _to_local(np.array([[-6.0, -52.0, 34.0]]))[0]
-    lt_tip = _to_local(np.array([[-22.0, -58.0, 16.0]]))[0]
-    d = S.smin(d, S.round_cone(q, lt_base, lt_tip, 12.0, 7.0), 8.0)
-    crest_pts = _to_local(np.array([[-28.0, -14.0, 48.0], [-24.0, -36.0, 34.0], [-20.0, -56.0, 20.0]]))
-    d = S.smin(d, S.tube(q, crest_pts, [7.0, 6.0, 6.0]), 8.0)
+    d = S.smin(d, S.round_cone(p, [-8.0, -34.0, 47.0], fp["gt_fair_world"], 13.0, 14.0), 10.0)
+    d = S.smin(d, S.round_cone(q, *fp["lt"], 12.0, 7.0), 8.0)
+    d = S.smin(d, S.tube(q, fp["crest"], [7.0, 6.0, 6.0]), 8.0)
     # distal femur: metaphysis and condyles (world frame: knee centre at (0, -LENGTH, 0))
     distal = _distal_femur(p - np.array([0.0, -LENGTH, 0.0]))
     d = S.smin(d, distal, 12.0)

@@ -547,7 +547,8 @@ def _hip_samples() -> _Kept:
 
 @lru_cache(maxsize=None)
 def _sacrum_samples() -> _Kept:
-    return _Kept(sacrum_sdf, _PELVIS_ANCHOR, _PELVIS_H, [-175.0, -115.0, -265.0], [145.0, 225.0, 150.0])
+    """Sacrum: the pelvis lookup box and its own mesh box, with the coarse nodes around them."""
+    return _Kept(sacrum_sdf, _PELVIS_ANCHOR, _PELVIS_H, [-175.0, -115.0, -160.0], [145.0, 225.0, 150.0])
 
 
 def _pelvis_sample_banded(lo, shape, h, factor, band):

@@ -241,7 +241,7 @@ class Anatomy:
 
 def _pelvis_grid(bones) -> mu.GridSDF:
     """Lookup grid of the pelvis over the right side, where the right muscles, nerve and
-    artery lie (the left side's are mirror images), reaching 50 mm past the midline."""
+    artery lie (the left side's are mirror images), reaching about 50 mm past the midline."""
     lo = np.array([-160.0, -100.0, -132.5])
     hi = np.array([120.0, 200.0, 130.0])
     return mu.GridSDF.build_banded(bones.pelvis_sdf, lo, hi, spacing=2.5, coarse=7.5, band=7.5)

@@ -109,7 +109,7 @@ class GridSDF:
     lo: np.ndarray
     spacing: float
     shape: tuple[int, int, int]
-    table: np.ndarray  # (nx*ny*nz, 4) float64: value, dvalue/dx, dvalue/dy, dvalue/dz
+    table: np.ndarray  # (nx*ny*nz, 4) float32: value, dvalue/dx, dvalue/dy, dvalue/dz
 
     @functools.cached_property
     def strides(self) -> np.ndarray:

@@ -10,6 +10,7 @@ Sources of the formulas:
   (iquilezles.org, 2008-2013), exact or bounded SDFs for these primitives;
 * sphere tracing of an SDF: Hart 1996, The Visual Computer 12:527;
 * surface extraction: flying edges (Schroeder et al. 2015, IEEE LDAV), VTK's contour filter;
+  quadric decimation (Garland & Heckbert 1997, SIGGRAPH), VTK's vtkQuadricDecimation;
 * Taubin smoothing (Taubin 1995, SIGGRAPH), which smooths without shrinking;
 * trilinear interpolation as the tensor product of three linear interpolations, so that a
   grid refined by an integer factor is interpolated one axis at a time.
@@ -507,14 +508,40 @@ def _crossing_nodes(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def _vtk():
+    """The VTK classes used for meshing, imported on first use (VTK's own modules: lighter
+    than pyvista, which the model does not otherwise need)."""
+    from vtkmodules.util import numpy_support
+    from vtkmodules.vtkCommonDataModel import vtkDataObject, vtkImageData
+    from vtkmodules.vtkFiltersCore import vtkCleanPolyData, vtkDecimatePro, vtkFlyingEdges3D, vtkQuadricDecimation
+
+    return {"np": numpy_support, "DataObject": vtkDataObject, "ImageData": vtkImageData,
+            "Clean": vtkCleanPolyData, "DecimatePro": vtkDecimatePro, "FlyingEdges": vtkFlyingEdges3D,
+            "Quadric": vtkQuadricDecimation}
+
+
 def _to_trimesh(surf) -> trimesh.Trimesh:
-    faces = surf.faces.reshape(-1, 4)[:, 1:]
-    return trimesh.Trimesh(np.asarray(surf.points, float), faces, process=True)
+    """A vtkPolyData of triangles as a trimesh (duplicate points merged)."""
+    nps = _vtk()["np"]
+    polys = surf.GetPolys()
+    offsets = nps.vtk_to_numpy(polys.GetOffsetsArray())
+    if len(offsets) > 1 and np.any(np.diff(offsets) != 3):
+        raise ValueError("the surface is not made of triangles only")
+    faces = nps.vtk_to_numpy(polys.GetConnectivityArray()).reshape(-1, 3).astype(np.int64)
+    points = nps.vtk_to_numpy(surf.GetPoints().GetData()).astype(float)
+    return trimesh.Trimesh(points, faces, process=True)
+
+
+def _run(alg, source):
+    alg.SetInputData(source)
+    alg.Update()
+    return alg.GetOutput()
 
 
 def _surface(vals: np.ndarray, origin, h: float):
-    import pyvista as pv        # only when a mesh is contoured
-
+    """vtkPolyData of the zero level set of lattice samples (flying edges, Schroeder et al.
+    2015), closed at the box faces, coincident points merged."""
+    vtk = _vtk()
     vals = np.where(vals == 0.0, 1e-6, vals)        # no grid value exactly on the level set
     # close the surface at the box faces
     for ax in range(3):
@@ -522,11 +549,50 @@ def _surface(vals: np.ndarray, origin, h: float):
         for end in (0, -1):
             sl[ax] = end
             vals[tuple(sl)] = np.maximum(vals[tuple(sl)], h)
-    img = pv.ImageData(dimensions=vals.shape, spacing=(h, h, h), origin=tuple(origin))
-    img.point_data["sdf"] = vals.ravel(order="F")
-    surf = img.contour([0.0], scalars="sdf", method="flying_edges")
+    img = vtk["ImageData"]()
+    img.SetDimensions(*vals.shape)
+    img.SetSpacing(h, h, h)
+    img.SetOrigin(*(float(x) for x in origin))
+    scalars = vtk["np"].numpy_to_vtk(np.ascontiguousarray(vals.ravel(order="F")), deep=True)
+    scalars.SetName("sdf")
+    img.GetPointData().SetScalars(scalars)
+    fe = vtk["FlyingEdges"]()
+    fe.SetComputeNormals(False)
+    fe.SetComputeGradients(False)
+    fe.SetComputeScalars(True)
+    fe.SetInputArrayToProcess(0, 0, 0, vtk["DataObject"].FIELD_ASSOCIATION_POINTS, "sdf")
+    fe.SetNumberOfContours(1)
+    fe.SetValue(0, 0.0)
+    surf = _run(fe, img)
     # flying edges leaves a few coincident points between threads: merge them
-    return surf.clean(tolerance=1e-4 * h, lines_to_points=False, polys_to_lines=False)
+    clean = vtk["Clean"]()
+    clean.SetPointMerging(True)
+    clean.SetConvertLinesToPoints(False)
+    clean.SetConvertPolysToLines(False)
+    clean.SetConvertStripsToPolys(True)
+    clean.ToleranceIsAbsoluteOn()
+    clean.SetAbsoluteTolerance(1e-4 * h)
+    return _run(clean, surf)
+
+
+def _decimate(surf, reduction: float):
+    """Quadric edge-collapse decimation (Garland & Heckbert 1997) by ``reduction`` (0..1)."""
+    alg = _vtk()["Quadric"]()
+    alg.SetVolumePreservation(False)
+    alg.SetAttributeErrorMetric(False)
+    alg.SetTargetReduction(reduction)
+    return _run(alg, surf)
+
+
+def _decimate_pro(surf, reduction: float):
+    """Topology-preserving vertex decimation (Schroeder et al. 1992) by ``reduction``."""
+    alg = _vtk()["DecimatePro"]()
+    alg.SetTargetReduction(reduction)
+    alg.SetPreserveTopology(True)
+    alg.SetFeatureAngle(60.0)
+    alg.SetSplitting(False)
+    alg.SetBoundaryVertexDeletion(False)
+    return _run(alg, surf)
 
 
 def mesh_from_sdf(f, lo, hi, h: float, stride: int = 4, smooth_iters: int = 6,
@@ -548,11 +614,10 @@ def mesh_from_samples(f, vals: np.ndarray, origin, h: float, smooth_iters: int =
     decimation stays watertight."""
     surf = _surface(np.array(vals, dtype=float), origin, h)
     m = None
-    if target_faces is not None and surf.n_cells > target_faces:
-        red = 1.0 - target_faces / surf.n_cells
-        for dec in (lambda: surf.decimate(red),
-                    lambda: surf.decimate_pro(red, preserve_topology=True, feature_angle=60.0,
-                                              splitting=False, boundary_vertex_deletion=False)):
+    n_cells = surf.GetNumberOfCells()
+    if target_faces is not None and n_cells > target_faces:
+        red = 1.0 - target_faces / n_cells
+        for dec in (lambda: _decimate(surf, red), lambda: _decimate_pro(surf, red)):
             cand = _to_trimesh(dec())
             if cand.is_watertight and cand.is_winding_consistent and len(cand.faces) <= target_faces:
                 m = cand

@@ -254,20 +254,45 @@ class CoonsSheet:
         L, dL, R, dR = tv[:, 0:3], tv[:, 3:6], tv[:, 6:9], tv[:, 9:12]
         b0, b1, c0, c1 = self.corners
         U, V = u[:, None], v[:, None]
-        corner = (1 - U) * (1 - V) * b0 + U * (1 - V) * b1 + (1 - U) * V * c0 + U * V * c1
+        U1, V1 = 1 - U, 1 - V
+        # the sums below are accumulated in place, term by term in the order of the formula
+        corner = (U1 * V1) * b0
+        corner += (U * V1) * b1
+        corner += (U1 * V) * c0
+        corner += (U * V) * c1
         # across-u profile g(u) = sin(pi u) + wave sin(2 pi u) and its derivative / pi
         su = np.sin(np.pi * u) + self.wave * np.sin(2 * np.pi * u)
-        cu = np.cos(np.pi * u) + 2 * self.wave * np.cos(2 * np.pi * u)
-        sv, cv = np.sin(np.pi * v), np.cos(np.pi * v)
-        S = (1 - V) * B + V * C + (1 - U) * L + U * R - corner + (self.bulge * su * sv)[:, None] * self.n
+        sv = np.sin(np.pi * v)
+        S = V1 * B
+        S += V * C
+        S += U1 * L
+        S += U * R
+        S -= corner
+        S += (self.bulge * su * sv)[:, None] * self.n
         if not derivs:
             return S
-        Su = ((1 - V) * dB + V * dC - L + R
-              - (-(1 - V) * b0 + (1 - V) * b1 - V * c0 + V * c1)
-              + (self.bulge * np.pi * cu * sv)[:, None] * self.n)
-        Sv = (-B + C + (1 - U) * dL + U * dR
-              - (-(1 - U) * b0 - U * b1 + (1 - U) * c0 + U * c1)
-              + (self.bulge * np.pi * su * cv)[:, None] * self.n)
+        cu = np.cos(np.pi * u) + 2 * self.wave * np.cos(2 * np.pi * u)
+        cv = np.cos(np.pi * v)
+        Su = V1 * dB
+        Su += V * dC
+        Su -= L
+        Su += R
+        bilinear = (-V1) * b0
+        bilinear += V1 * b1
+        bilinear -= V * c0
+        bilinear += V * c1
+        Su -= bilinear
+        Su += (self.bulge * np.pi * cu * sv)[:, None] * self.n
+        Sv = -B
+        Sv += C
+        Sv += U1 * dL
+        Sv += U * dR
+        bilinear = (-U1) * b0
+        bilinear -= U * b1
+        bilinear += U1 * c0
+        bilinear += U * c1
+        Sv -= bilinear
+        Sv += (self.bulge * np.pi * su * cv)[:, None] * self.n
         return S, Su, Sv
 
     def point(self, u, v):

@@ -10,13 +10,15 @@ Sources of the formulas:
   (iquilezles.org, 2008-2013), exact or bounded SDFs for these primitives;
 * sphere tracing of an SDF: Hart 1996, The Visual Computer 12:527;
 * surface extraction: flying edges (Schroeder et al. 2015, IEEE LDAV), VTK's contour filter;
-* Taubin smoothing (Taubin 1995, SIGGRAPH), which smooths without shrinking.
+  quadric decimation (Garland & Heckbert 1997, SIGGRAPH), VTK's vtkQuadricDecimation;
+* Taubin smoothing (Taubin 1995, SIGGRAPH), which smooths without shrinking;
+* trilinear interpolation as the tensor product of three linear interpolations, so that a
+  grid refined by an integer factor is interpolated one axis at a time.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pyvista as pv
 import trimesh
 from scipy.interpolate import CubicSpline
 from scipy.spatial import cKDTree
@@ -92,7 +94,9 @@ MARGIN = 30.0
 def box_distance(p: np.ndarray, lo, hi) -> np.ndarray:
     """Distance from points to an axis-aligned box (0 inside): a lower bound of the distance
     to anything inside the box."""
-    q = np.maximum(np.maximum(np.asarray(lo) - p, p - np.asarray(hi)), 0.0)
+    q = np.asarray(lo, float) - p
+    np.maximum(q, p - np.asarray(hi, float), out=q)
+    np.maximum(q, 0.0, out=q)
     return np.sqrt(np.einsum("ij,ij->i", q, q))
 
 
@@ -112,11 +116,16 @@ def tube(p: np.ndarray, pts, radii, margin: float = MARGIN) -> np.ndarray:
         return d
     q = p[inside]
     best = np.full(len(q), BIG)
+    # which points lie near which segment's box, for all segments at once (segments x points)
+    r = np.maximum(radii[:-1], radii[1:])[:, None]
+    slo = np.minimum(pts[:-1], pts[1:]) - r - margin
+    shi = np.maximum(pts[:-1], pts[1:]) + r + margin
+    near = np.ones((len(pts) - 1, len(q)), dtype=bool)
+    for axis in range(3):
+        x = q[:, axis]
+        near &= (x > slo[:, axis, None]) & (x < shi[:, axis, None])
     for i in range(len(pts) - 1):
-        r = max(radii[i], radii[i + 1])
-        slo = np.minimum(pts[i], pts[i + 1]) - r - margin
-        shi = np.maximum(pts[i], pts[i + 1]) + r + margin
-        m = np.flatnonzero(np.all((q > slo) & (q < shi), axis=1))
+        m = np.flatnonzero(near[i])
         if len(m):
             best[m] = np.minimum(best[m], round_cone(q[m], pts[i], pts[i + 1], radii[i], radii[i + 1]))
     d[inside] = np.minimum(best, np.maximum(d[inside], margin))
@@ -186,28 +195,57 @@ class CoonsSheet:
         self.lo = pts.min(0) - MARGIN
         self.hi = pts.max(0) + MARGIN
         # start values of (u, v): nearest parameter-grid node, tabulated on a voxel grid
+        # (filled on first use of a voxel: a query depends on its own voxel centre alone)
         self.vox = 4.0
         self.tlo = pts.min(0) - 12.0
         shape = np.ceil((pts.max(0) + 12.0 - self.tlo) / self.vox).astype(int) + 1
-        axes = [self.tlo[i] + self.vox * np.arange(shape[i]) for i in range(3)]
-        centres = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3)
-        dn, j = cKDTree(pts).query(centres, k=1, eps=0.2)
-        self.start = guv[j].reshape(*shape, 2)
         self.shape = shape
+        self._guv = guv
+        self._tree = cKDTree(pts)
+        self._start = np.zeros((int(np.prod(shape)), 2))
+        self._lower = np.zeros(int(np.prod(shape)))
+        self._filled = np.zeros(int(np.prod(shape)), dtype=bool)
         # lower bound of the SDF in each voxel: approximate nearest node (within 1.2x), node
         # spacing, voxel half diagonal and the local half thickness
         spacing = float(np.max(np.linalg.norm(np.diff(pts.reshape(97, 49, 3), axis=0), axis=2)))
         spacing = max(spacing, float(np.max(np.linalg.norm(np.diff(pts.reshape(97, 49, 3), axis=1), axis=2))))
-        self.lower = (dn / 1.2 - half(guv[j, 0], guv[j, 1]) - 0.5 * spacing
-                      - 0.5 * np.sqrt(3.0) * self.vox).reshape(*shape)
+        self._slack = 0.5 * spacing + 0.5 * np.sqrt(3.0) * self.vox
         self.hmax = float(np.max(half(guv[:, 0], guv[:, 1])))
+
+    def _voxels(self, idx: np.ndarray) -> np.ndarray:
+        """Flat indices of voxels (M, 3), their start values and lower bounds filled."""
+        flat = np.ravel_multi_index(tuple(idx.T), tuple(self.shape))
+        todo = flat[~self._filled[flat]]
+        if len(todo):
+            need = np.zeros(len(self._filled), dtype=bool)
+            need[todo] = True
+            todo = np.flatnonzero(need)
+            centres = self.tlo + self.vox * np.column_stack(np.unravel_index(todo, tuple(self.shape)))
+            dn, j = self._tree.query(centres, k=1, eps=0.2)
+            uv = self._guv[j]
+            self._start[todo] = uv
+            self._lower[todo] = dn / 1.2 - self.half(uv[:, 0], uv[:, 1]) - self._slack
+            self._filled[todo] = True
+        return flat
+
+    @property
+    def start(self) -> np.ndarray:
+        """Start values (u, v) of every voxel, (nx, ny, nz, 2)."""
+        self._voxels(np.argwhere(np.ones(tuple(self.shape), dtype=bool)))
+        return self._start.reshape(*self.shape, 2)
+
+    @property
+    def lower(self) -> np.ndarray:
+        """Lower bound of the SDF in every voxel, (nx, ny, nz)."""
+        self._voxels(np.argwhere(np.ones(tuple(self.shape), dtype=bool)))
+        return self._lower.reshape(*self.shape)
 
     def _interp(self, arr, x):
         x = x * (len(self.t) - 1)
         i = np.clip(np.floor(x).astype(int), 0, len(self.t) - 2)
         w = (x - i).astype(arr.dtype)[:, None]
-        a = arr[i]
-        return (a + (arr[i + 1] - a) * w).astype(float)
+        a = np.take(arr, i, axis=0)
+        return (a + (np.take(arr, i + 1, axis=0) - a) * w).astype(float)
 
     def _eval(self, u, v, derivs=True):
         tu = self._interp(self.tab_u, u)
@@ -216,20 +254,45 @@ class CoonsSheet:
         L, dL, R, dR = tv[:, 0:3], tv[:, 3:6], tv[:, 6:9], tv[:, 9:12]
         b0, b1, c0, c1 = self.corners
         U, V = u[:, None], v[:, None]
-        corner = (1 - U) * (1 - V) * b0 + U * (1 - V) * b1 + (1 - U) * V * c0 + U * V * c1
+        U1, V1 = 1 - U, 1 - V
+        # the sums below are accumulated in place, term by term in the order of the formula
+        corner = (U1 * V1) * b0
+        corner += (U * V1) * b1
+        corner += (U1 * V) * c0
+        corner += (U * V) * c1
         # across-u profile g(u) = sin(pi u) + wave sin(2 pi u) and its derivative / pi
         su = np.sin(np.pi * u) + self.wave * np.sin(2 * np.pi * u)
-        cu = np.cos(np.pi * u) + 2 * self.wave * np.cos(2 * np.pi * u)
-        sv, cv = np.sin(np.pi * v), np.cos(np.pi * v)
-        S = (1 - V) * B + V * C + (1 - U) * L + U * R - corner + (self.bulge * su * sv)[:, None] * self.n
+        sv = np.sin(np.pi * v)
+        S = V1 * B
+        S += V * C
+        S += U1 * L
+        S += U * R
+        S -= corner
+        S += (self.bulge * su * sv)[:, None] * self.n
         if not derivs:
             return S
-        Su = ((1 - V) * dB + V * dC - L + R
-              - (-(1 - V) * b0 + (1 - V) * b1 - V * c0 + V * c1)
-              + (self.bulge * np.pi * cu * sv)[:, None] * self.n)
-        Sv = (-B + C + (1 - U) * dL + U * dR
-              - (-(1 - U) * b0 - U * b1 + (1 - U) * c0 + U * c1)
-              + (self.bulge * np.pi * su * cv)[:, None] * self.n)
+        cu = np.cos(np.pi * u) + 2 * self.wave * np.cos(2 * np.pi * u)
+        cv = np.cos(np.pi * v)
+        Su = V1 * dB
+        Su += V * dC
+        Su -= L
+        Su += R
+        bilinear = (-V1) * b0
+        bilinear += V1 * b1
+        bilinear -= V * c0
+        bilinear += V * c1
+        Su -= bilinear
+        Su += (self.bulge * np.pi * cu * sv)[:, None] * self.n
+        Sv = -B
+        Sv += C
+        Sv += U1 * dL
+        Sv += U * dR
+        bilinear = (-U1) * b0
+        bilinear -= U * b1
+        bilinear += U1 * c0
+        bilinear += U * c1
+        Sv -= bilinear
+        Sv += (self.bulge * np.pi * su * cv)[:, None] * self.n
         return S, Su, Sv
 
     def point(self, u, v):
@@ -238,7 +301,7 @@ class CoonsSheet:
     def nearest_uv(self, p: np.ndarray, iters: int = 3):
         idx = np.rint((p - self.tlo) / self.vox).astype(int)
         idx = np.clip(idx, 0, self.shape - 1)
-        uv = self.start[idx[:, 0], idx[:, 1], idx[:, 2]]
+        uv = self._start[self._voxels(idx)]
         u, v = uv[:, 0].copy(), uv[:, 1].copy()
         for _ in range(iters):
             S, Su, Sv = self._eval(u, v)
@@ -272,7 +335,7 @@ class CoonsSheet:
         if len(inside):
             idx = np.rint((p[inside] - self.tlo) / self.vox).astype(int)
             idx = np.clip(idx, 0, self.shape - 1)
-            d[inside] = self.lower[idx[:, 0], idx[:, 1], idx[:, 2]]
+            d[inside] = self._lower[self._voxels(idx)]
         m = np.flatnonzero(d < self.CUT)
         if len(m):
             q = p[m]
@@ -384,12 +447,126 @@ def sample_narrow_band(f, lo, hi, h: float, stride: int = 4) -> tuple[np.ndarray
     return vals, lo
 
 
-def _to_trimesh(surf: pv.PolyData) -> trimesh.Trimesh:
-    faces = surf.faces.reshape(-1, 4)[:, 1:]
-    return trimesh.Trimesh(np.asarray(surf.points, float), faces, process=True)
+#: Points per call when sampling an SDF on a lattice (bounds peak memory).
+CHUNK = 200_000
 
 
-def _surface(vals: np.ndarray, origin, h: float) -> pv.PolyData:
+def lattice_points(lo, h: float, idx: np.ndarray) -> np.ndarray:
+    """Points ``lo + h * idx`` of a regular lattice for integer indices ``idx`` (M, 3)."""
+    return np.asarray(lo, float) + h * np.asarray(idx, float)
+
+
+def lattice_indices(shape) -> np.ndarray:
+    """Integer indices (N, 3) of every node of a lattice of ``shape``, x slowest."""
+    return np.stack(np.meshgrid(*[np.arange(n) for n in shape], indexing="ij"), axis=-1).reshape(-1, 3)
+
+
+def upsample(values: np.ndarray, factor: int) -> np.ndarray:
+    """Trilinear interpolation of a 3-D array onto the lattice ``factor`` times finer whose
+    nodes include the original ones (one linear interpolation per axis)."""
+    for axis in range(3):
+        n = values.shape[axis]
+        t = np.arange((n - 1) * factor + 1) / factor
+        i = np.minimum(t.astype(int), n - 2)
+        w = (t - i).reshape([-1 if a == axis else 1 for a in range(3)])
+        a = np.take(values, i, axis=axis)
+        values = a + w * (np.take(values, i + 1, axis=axis) - a)
+    return values
+
+
+def sample_banded(f, lo, shape, h: float, factor: int = 3, band: float = 7.5, exact=None,
+                  crossings: bool = False) -> np.ndarray:
+    """``f`` on the lattice ``lo + h * (i, j, k)`` of ``shape``, evaluated exactly only in a
+    narrow band: the coarse lattice (spacing ``factor * h``, from one coarse step below
+    ``lo`` to beyond the box) is sampled and interpolated trilinearly, then the nodes whose
+    interpolated |value| is below ``band`` mm get the exact value.  For a 1-Lipschitz SDF
+    the interpolation error is below the coarse half diagonal, so every node within
+    ``band - factor * h * sqrt(3) / 2`` mm of the surface is exact.
+
+    ``exact(idx)`` gives the values at nodes ``lo + h * idx`` (integer (M, 3)), e.g. from
+    samples kept elsewhere; by default ``f`` there.
+
+    With ``crossings`` also every node at either end of a lattice edge whose ends differ in
+    sign (the edges a contour cuts) is made exact, until none is left interpolated: the
+    contour of the result is then the contour of exact samples.  The interpolated signs are
+    right wherever ``band`` exceeds the coarse half diagonal."""
+    lo = np.asarray(lo, float)
+    shape = np.asarray(shape, dtype=int)
+    if exact is None:
+        def exact(idx):
+            out = np.empty(len(idx))
+            for start in range(0, len(idx), CHUNK):
+                out[start:start + CHUNK] = f(lattice_points(lo, h, idx[start:start + CHUNK]))
+            return out
+    nc = -(-(shape - 1) // factor) + 3
+    coarse = exact(factor * (lattice_indices(nc) - 1)).reshape(tuple(nc))
+    fine = upsample(coarse, factor)[factor:factor + shape[0], factor:factor + shape[1],
+                                    factor:factor + shape[2]].copy()
+    near = np.flatnonzero(np.abs(fine) < band)
+    if len(near):
+        fine.reshape(-1)[near] = exact(np.column_stack(np.unravel_index(near, tuple(shape))))
+    if crossings:
+        known = np.zeros(tuple(shape), dtype=bool)
+        known.reshape(-1)[near] = True
+        while True:
+            todo = np.flatnonzero(_crossing_nodes(fine) & ~known)
+            if not len(todo):
+                break
+            fine.reshape(-1)[todo] = exact(np.column_stack(np.unravel_index(todo, tuple(shape))))
+            known.reshape(-1)[todo] = True
+    return fine
+
+
+def _crossing_nodes(values: np.ndarray) -> np.ndarray:
+    """Nodes of a 3-D lattice at either end of an edge whose ends differ in sign (zero
+    counting as positive, as in :func:`_surface`)."""
+    neg = values < 0
+    out = np.zeros(values.shape, dtype=bool)
+    for axis in range(3):
+        a = [slice(None)] * 3
+        b = [slice(None)] * 3
+        a[axis] = slice(None, -1)
+        b[axis] = slice(1, None)
+        change = neg[tuple(a)] != neg[tuple(b)]
+        out[tuple(a)] |= change
+        out[tuple(b)] |= change
+    return out
+
+
+def _vtk():
+    """The VTK classes used for meshing, imported on first use (VTK's own modules: lighter
+    than pyvista, which the model does not otherwise need)."""
+    from vtkmodules.util import numpy_support
+    from vtkmodules.vtkCommonDataModel import vtkDataObject, vtkImageData
+    from vtkmodules.vtkFiltersCore import vtkCleanPolyData, vtkDecimatePro, vtkFlyingEdges3D, vtkQuadricDecimation
+
+    return {"np": numpy_support, "DataObject": vtkDataObject, "ImageData": vtkImageData,
+            "Clean": vtkCleanPolyData, "DecimatePro": vtkDecimatePro, "FlyingEdges": vtkFlyingEdges3D,
+            "Quadric": vtkQuadricDecimation}
+
+
+def _to_trimesh(surf) -> trimesh.Trimesh:
+    """A vtkPolyData of triangles as a trimesh (duplicate points merged)."""
+    nps = _vtk()["np"]
+    polys = surf.GetPolys()
+    offsets = nps.vtk_to_numpy(polys.GetOffsetsArray())
+    if len(offsets) > 1 and np.any(np.diff(offsets) != 3):
+        raise ValueError("the surface is not made of triangles only")
+    faces = nps.vtk_to_numpy(polys.GetConnectivityArray()).reshape(-1, 3).astype(np.int64)
+    points = nps.vtk_to_numpy(surf.GetPoints().GetData()).astype(float)
+    return trimesh.Trimesh(points, faces, process=True)
+
+
+def _run(alg, source):
+    alg.SetInputData(source)
+    alg.Update()
+    return alg.GetOutput()
+
+
+def _surface(vals: np.ndarray, origin, h: float):
+    """vtkPolyData of the zero level set of lattice samples (flying edges, Schroeder et al.
+    2015), closed at the box faces, coincident points merged."""
+    vtk = _vtk()
     vals = np.where(vals == 0.0, 1e-6, vals)        # no grid value exactly on the level set
     # close the surface at the box faces
     for ax in range(3):
@@ -397,31 +574,81 @@ def _surface(vals: np.ndarray, origin, h: float) -> pv.PolyData:
         for end in (0, -1):
             sl[ax] = end
             vals[tuple(sl)] = np.maximum(vals[tuple(sl)], h)
-    img = pv.ImageData(dimensions=vals.shape, spacing=(h, h, h), origin=tuple(origin))
-    img.point_data["sdf"] = vals.ravel(order="F")
-    surf = img.contour([0.0], scalars="sdf", method="flying_edges")
+    img = vtk["ImageData"]()
+    img.SetDimensions(*vals.shape)
+    img.SetSpacing(h, h, h)
+    img.SetOrigin(*(float(x) for x in origin))
+    scalars = vtk["np"].numpy_to_vtk(np.ascontiguousarray(vals.ravel(order="F")), deep=True)
+    scalars.SetName("sdf")
+    img.GetPointData().SetScalars(scalars)
+    fe = vtk["FlyingEdges"]()
+    fe.SetComputeNormals(False)
+    fe.SetComputeGradients(False)
+    fe.SetComputeScalars(True)
+    fe.SetInputArrayToProcess(0, 0, 0, vtk["DataObject"].FIELD_ASSOCIATION_POINTS, "sdf")
+    fe.SetNumberOfContours(1)
+    fe.SetValue(0, 0.0)
+    surf = _run(fe, img)
     # flying edges leaves a few coincident points between threads: merge them
-    return surf.clean(tolerance=1e-4 * h, lines_to_points=False, polys_to_lines=False)
+    clean = vtk["Clean"]()
+    clean.SetPointMerging(True)
+    clean.SetConvertLinesToPoints(False)
+    clean.SetConvertPolysToLines(False)
+    clean.SetConvertStripsToPolys(True)
+    clean.ToleranceIsAbsoluteOn()
+    clean.SetAbsoluteTolerance(1e-4 * h)
+    return _run(clean, surf)
+
+
+def _decimate(surf, reduction: float):
+    """Quadric edge-collapse decimation (Garland & Heckbert 1997) by ``reduction`` (0..1)."""
+    alg = _vtk()["Quadric"]()
+    alg.SetVolumePreservation(False)
+    alg.SetAttributeErrorMetric(False)
+    alg.SetTargetReduction(reduction)
+    return _run(alg, surf)
+
+
+def _decimate_pro(surf, reduction: float):
+    """Topology-preserving vertex decimation (Schroeder et al. 1992) by ``reduction``."""
+    alg = _vtk()["DecimatePro"]()
+    alg.SetTargetReduction(reduction)
+    alg.SetPreserveTopology(True)
+    alg.SetFeatureAngle(60.0)
+    alg.SetSplitting(False)
+    alg.SetBoundaryVertexDeletion(False)
+    return _run(alg, surf)
 
 
 def mesh_from_sdf(f, lo, hi, h: float, stride: int = 4, smooth_iters: int = 6,
                   target_faces: int | None = None) -> trimesh.Trimesh:
     """Watertight, outward-oriented triangle mesh of ``f < 0`` inside the box [lo, hi]."""
     vals, origin = sample_narrow_band(f, lo, hi, h, stride)
-    surf = _surface(vals, origin, h)
+    m = mesh_from_samples(f, vals, origin, h, smooth_iters, target_faces)
+    if m is None and stride > 1:
+        # coarser grid instead of decimation
+        return mesh_from_sdf(f, lo, hi, h * 1.25, stride, smooth_iters, target_faces)
+    return m
+
+
+def mesh_from_samples(f, vals: np.ndarray, origin, h: float, smooth_iters: int = 6,
+                      target_faces: int | None = None) -> trimesh.Trimesh | None:
+    """Watertight, outward-oriented triangle mesh of the negative part of ``vals`` (samples
+    of ``f`` on the lattice ``origin + h * (i, j, k)``, exact at least near the surface),
+    decimated to at most ``target_faces`` and put back on the level set of ``f``.  None if no
+    decimation stays watertight."""
+    surf = _surface(np.array(vals, dtype=float), origin, h)
     m = None
-    if target_faces is not None and surf.n_cells > target_faces:
-        red = 1.0 - target_faces / surf.n_cells
-        for dec in (lambda: surf.decimate(red),
-                    lambda: surf.decimate_pro(red, preserve_topology=True, feature_angle=60.0,
-                                              splitting=False, boundary_vertex_deletion=False)):
+    n_cells = surf.GetNumberOfCells()
+    if target_faces is not None and n_cells > target_faces:
+        red = 1.0 - target_faces / n_cells
+        for dec in (lambda: _decimate(surf, red), lambda: _decimate_pro(surf, red)):
             cand = _to_trimesh(dec())
             if cand.is_watertight and cand.is_winding_consistent and len(cand.faces) <= target_faces:
                 m = cand
                 break
-        if m is None and stride > 1:
-            # coarser grid instead of decimation
-            return mesh_from_sdf(f, lo, hi, h * 1.25, stride, smooth_iters, target_faces)
+        if m is None:
+            return None
     if m is None:
         m = _to_trimesh(surf)
     if smooth_iters:

@@ -31,11 +31,14 @@ toolkit in :mod:`meshes._sdf` from smooth unions (polynomial smooth minimum) of
   whose flat faces are the four facets of Pfirrmann et al. 2001, lesser trochanter,
   intertrochanteric crest, a slightly bowed shaft and two condyles with an intercondylar notch.
 
-Surfaces come from flying-edges contouring of the SDF sampled on a narrow band around the
-surface (a coarse grid first, fine samples only in cells the surface may cross), quadric
-decimation to the triangle budget (pelvis 2 x 11 500, sacrum 6 000, each femur 7 800), light
-Taubin smoothing and a final projection of the vertices back onto the zero level set, so mesh
-and SDF agree to a fraction of a millimetre.  The left hip bone and the left femur are exact
+Surfaces come from flying-edges contouring of the SDF sampled on a lattice (2.5 mm for the
+hip bone and sacrum, 3 mm for the femur): a coarse lattice interpolated trilinearly, exact
+samples in a narrow band around the surface and at both ends of every lattice edge the
+surface cuts; then quadric decimation to the triangle budget (pelvis 2 x 11 500, sacrum
+6 000, each femur 7 800), light Taubin smoothing and a final projection of the vertices back
+onto the zero level set, so mesh and SDF agree to a fraction of a millimetre.  The samples
+of the hip bone and sacrum are kept and also fill the pelvis lookup grid of
+:mod:`meshes.model` (see "kept samples" below).  The left hip bone and the left femur are exact
 mirror images through the midsagittal plane ``Z = -inter_hjc/2`` (faces re-wound).
 
 The SDFs are exact near the surface outside the bone (95% of points within 6 mm are within
@@ -43,8 +46,9 @@ The SDFs are exact near the surface outside the bone (95% of points within 6 mm 
 conservative lower bound (bounding-box distances), which is what collision and wrapping code
 needs.  Inside the bone only the sign is meaningful.  Everything is built once per process
 (``functools.lru_cache``); measured on the 2-core machine, CPU time: tables (landmarks, lines,
-facets, measurements) about 0.4 s at import, all meshes about 1.3 s on first use; 100 000
-points of ``pelvis_sdf`` about 0.25 s, of ``femur_sdf`` about 0.03 s.
+facets, measurements) about 0.2 s at import, all meshes about 0.7 s on first use (less after
+the pelvis lookup grid has sampled the same lattice); 100 000 points of ``pelvis_sdf`` about
+0.2 s, of ``femur_sdf`` about 0.03 s.
 
 Beyond the architecture contract the module offers ``hip_bone_right_sdf``,
 ``hip_bones_sdf`` (both hip bones, no sacrum), ``sacrum_sdf``, ``ACETAB_AXIS`` (unit axis
@@ -434,41 +438,173 @@ def _distal_femur(q):
     return d
 
 
+@lru_cache(maxsize=None)
+def _femur_parts() -> dict:
+    """Fixed construction points of the femur SDF (local frame unless named world)."""
+    u = _NECK_U
+    return {
+        "fovea": _HEAD_L + HEAD_RADIUS * np.array([-0.25, -0.45, -0.86]) / np.linalg.norm([-0.25, -0.45, -0.86]),
+        "neck": (_HEAD_L + 8 * u, _HEAD_L + 44 * u),
+        "shaft": _shaft_centre(np.array([-40.0, -70.0, -110.0, -180.0, -260.0, -320.0, -350.0, -372.0])),
+        "shaft_r": np.array([17.5, 15.5, 14.0, 13.2, 13.2, 15.0, 20.0, 26.0]),
+        "linea_aspera": _shaft_centre(np.array([-90.0, -180.0, -290.0])) + [-12.5, 0, 0],
+        "gt_fair_world": _to_world(_shaft_centre(np.array([-85.0])))[0],
+        "lt": (_to_local(np.array([[-6.0, -52.0, 34.0]]))[0], _to_local(np.array([[-22.0, -58.0, 16.0]]))[0]),
+        "crest": _to_local(np.array([[-28.0, -14.0, 48.0], [-24.0, -36.0, 34.0], [-20.0, -56.0, 20.0]])),
+    }
+
+
 def femur_sdf(points) -> np.ndarray:
     """Signed distance (mm, negative inside) to the right femur, femur frame."""
     p = np.atleast_2d(np.asarray(points, float))
     q = _to_local(p)
-    u = _NECK_U
+    fp = _femur_parts()
     head = S.sphere(q, _HEAD_L, HEAD_RADIUS)
     # fovea capitis
-    fovea = _HEAD_L + HEAD_RADIUS * np.array([-0.25, -0.45, -0.86]) / np.linalg.norm([-0.25, -0.45, -0.86])
-    head = S.smax(head, -S.sphere(q, fovea, 4.0), 1.5)
-    neck = S.round_cone(q, _HEAD_L + 8 * u, _HEAD_L + 44 * u, 15.0, 19.0)
+    head = S.smax(head, -S.sphere(q, fp["fovea"], 4.0), 1.5)
+    neck = S.round_cone(q, *fp["neck"], 15.0, 19.0)
     d = S.smin(head, neck, 5.0)
     # shaft
-    ys = np.array([-40.0, -70.0, -110.0, -180.0, -260.0, -320.0, -350.0, -372.0])
-    rs = np.array([17.5, 15.5, 14.0, 13.2, 13.2, 15.0, 20.0, 26.0])
-    d = S.smin(d, S.tube(q, _shaft_centre(ys), rs), 10.0)
+    d = S.smin(d, S.tube(q, fp["shaft"], fp["shaft_r"]), 10.0)
     # linea aspera
-    d = S.smin(d, S.tube(q, _shaft_centre(np.array([-90.0, -180.0, -290.0])) + [-12.5, 0, 0], [3.0, 3.5, 2.5]), 4.0)
+    d = S.smin(d, S.tube(q, fp["linea_aspera"], [3.0, 3.5, 2.5]), 4.0)
     # greater trochanter (world frame planes), intertrochanteric crest, lesser trochanter
     d = S.smin(d, S.culled(_gt_sdf, p, [-35.0, -55.0, 28.0], [15.0, 10.0, 68.0]), 7.0)
-    gt_fair = _to_world(_shaft_centre(np.array([-85.0])))[0]
-    d = S.smin(d, S.round_cone(p, [-8.0, -34.0, 47.0], gt_fair, 13.0, 14.0), 10.0)
-    lt_base = _to_local(np.array([[-6.0, -52.0, 34.0]]))[0]
-    lt_tip = _to_local(np.array([[-22.0, -58.0, 16.0]]))[0]
-    d = S.smin(d, S.round_cone(q, lt_base, lt_tip, 12.0, 7.0), 8.0)
-    crest_pts = _to_local(np.array([[-28.0, -14.0, 48.0], [-24.0, -36.0, 34.0], [-20.0, -56.0, 20.0]]))
-    d = S.smin(d, S.tube(q, crest_pts, [7.0, 6.0, 6.0]), 8.0)
+    d = S.smin(d, S.round_cone(p, [-8.0, -34.0, 47.0], fp["gt_fair_world"], 13.0, 14.0), 10.0)
+    d = S.smin(d, S.round_cone(q, *fp["lt"], 12.0, 7.0), 8.0)
+    d = S.smin(d, S.tube(q, fp["crest"], [7.0, 6.0, 6.0]), 8.0)
     # distal femur: metaphysis and condyles (world frame: knee centre at (0, -LENGTH, 0))
     distal = _distal_femur(p - np.array([0.0, -LENGTH, 0.0]))
     d = S.smin(d, distal, 12.0)
     return d
 
 
+# ============================================================================ kept samples
+# The hip bone and the sacrum are sampled on one regular 2.5 mm lattice and the samples are
+# kept: their meshes are contoured from them (exact in a narrow band, trilinear from a coarse
+# lattice elsewhere, ``S.sample_banded``), and the pelvis lookup grid of ``meshes.model`` is
+# filled from the same samples (``pelvis_sdf.sample_banded``) with exactly the values
+# ``S.sample_banded(pelvis_sdf, ...)`` would compute.  Z_MID is a node of the lattice, so the
+# left hip bone's samples are the right one's, mirrored node for node.
+_PELVIS_H = 2.5
+_PELVIS_ANCHOR = np.array([-160.0, -100.0, Z_MID])
+_FEMUR_H = 3.0             # the femur mesh's lattice (a thick bone: the shaft is 26 mm across)
+_FACTOR = 3                 # coarse lattice spacing / fine spacing
+_MESH_BAND = (7.5, 9.0)     # mm (pelvis, femur lattice): above the coarse half diagonal
+_SACRUM_SLACK = 10.0        # mm; the sacrum's SDF stays above its box distance less this
+_HIP_MESH_BOX = ([-122.0, -76.0, -82.0], [84.0, 176.0, 76.0])
+_SACRUM_MESH_BOX = ([-126.0, -72.0, Z_MID - 66], [-30.0, 104.0, Z_MID + 66])
+_FEMUR_MESH_BOX = ([-50.0, -450.0, -50.0], [45.0, 30.0, 75.0])
+
+
+class _Kept:
+    """Exact samples of an SDF at the nodes ``anchor + h * K`` (integer K) of a box,
+    computed on first use and kept."""
+
+    def __init__(self, f, anchor, h: float, lo, hi):
+        self.f = f
+        self.anchor = np.asarray(anchor, float)
+        self.h = float(h)
+        self.k0 = np.floor((np.asarray(lo, float) - self.anchor) / h + 1e-9).astype(int)
+        k1 = np.ceil((np.asarray(hi, float) - self.anchor) / h - 1e-9).astype(int)
+        self.values = np.full(tuple(k1 - self.k0 + 1), np.nan)
+
+    def inside(self, k: np.ndarray) -> np.ndarray:
+        loc = k - self.k0
+        return np.all((loc >= 0) & (loc < self.values.shape), axis=1)
+
+    def at(self, k: np.ndarray) -> np.ndarray:
+        """Values at integer nodes ``k`` (M, 3), all inside the box."""
+        flat = np.ravel_multi_index(tuple((k - self.k0).T), self.values.shape)
+        table = self.values.reshape(-1)
+        v = table[flat]
+        need = np.zeros(table.size, bool)              # a node asked for twice is computed once
+        need[flat[np.isnan(v)]] = True
+        miss = np.flatnonzero(need)
+        if len(miss):
+            pts = self.anchor + self.h * (np.column_stack(np.unravel_index(miss, self.values.shape)) + self.k0)
+            for start in range(0, len(miss), S.CHUNK):
+                table[miss[start:start + S.CHUNK]] = self.f(pts[start:start + S.CHUNK])
+            v = table[flat]
+        return v
+
+    def nodes(self, lo, h: float) -> np.ndarray | None:
+        """Integer offset of the lattice ``lo + h * idx`` in this one, or None unless its
+        nodes are nodes of this lattice."""
+        x = (np.asarray(lo, float) - self.anchor) / self.h
+        k = np.rint(x).astype(int)
+        if abs(h - self.h) > 1e-9 or np.abs(x - k).max() > 1e-6:
+            return None
+        return k
+
+
+@lru_cache(maxsize=None)
+def _hip_samples() -> _Kept:
+    """Right hip bone (``hip_bone_right_sdf``): its own side of the pelvis lookup box and the
+    mesh box, with the coarse nodes around them."""
+    return _Kept(hip_bone_right_sdf, _PELVIS_ANCHOR, _PELVIS_H, [-175.0, -115.0, -100.0], [145.0, 225.0, 150.0])
+
+
+@lru_cache(maxsize=None)
+def _sacrum_samples() -> _Kept:
+    """Sacrum: the pelvis lookup box and its own mesh box, with the coarse nodes around them."""
+    return _Kept(sacrum_sdf, _PELVIS_ANCHOR, _PELVIS_H, [-175.0, -115.0, -160.0], [145.0, 225.0, 150.0])
+
+
+def _pelvis_sample_banded(lo, shape, h, factor, band):
+    """``S.sample_banded(pelvis_sdf, ...)`` from the kept samples of the right hip bone
+    (folded) and the sacrum, or None if the lattice is not made of their nodes.
+
+    The sacrum is evaluated only where it may be nearer than the hip bone: outside its box
+    its SDF (box distances of its parts, less their blend radii) is never more than about
+    3 mm below the distance to the box, so where the hip bone is nearer than that distance
+    less ``_SACRUM_SLACK`` the hip bone's value is the pelvis's."""
+    hip, sac = _hip_samples(), _sacrum_samples()
+    k0 = hip.nodes(lo, h)
+    if k0 is None:
+        return None
+
+    def exact(idx):
+        k = k0 + idx
+        folded = k.copy()
+        folded[:, 2] = np.abs(folded[:, 2])        # Z_MID is node 0: the fold is k -> -k
+        if not (hip.inside(folded).all() and sac.inside(k).all()):
+            raise _Outside
+        d = hip.at(folded)
+        box = S.box_distance(_PELVIS_ANCHOR + _PELVIS_H * k, *_SACRUM_MESH_BOX)
+        near = np.flatnonzero(d > box - _SACRUM_SLACK)
+        d[near] = np.minimum(d[near], sac.at(k[near]))
+        return d
+
+    try:
+        return S.sample_banded(pelvis_sdf, lo, shape, h, factor, band, exact=exact)
+    except _Outside:
+        return None
+
+
+class _Outside(Exception):
+    """A lattice reaches beyond the kept samples."""
+
+
+pelvis_sdf.sample_banded = _pelvis_sample_banded
+
+
 # ============================================================================ meshes
 _PELVIS_FACES = 30000
 _FEMUR_FACES = 7800
+
+
+def _kept_mesh(kept: _Kept, box, band: float, h_direct: float, target_faces: int) -> trimesh.Trimesh:
+    """Mesh of ``kept.f`` contoured from the kept samples over ``box`` (grown to the coarse
+    lattice); sampled afresh at spacing ``h_direct`` if no decimation stays watertight."""
+    big = _FACTOR * kept.h
+    lo = kept.anchor + big * np.floor((np.asarray(box[0], float) - kept.anchor) / big + 1e-9)
+    shape = np.ceil((np.asarray(box[1], float) - lo) / kept.h - 1e-9).astype(int) + 1
+    k0 = kept.nodes(lo, kept.h)
+    vals = S.sample_banded(kept.f, lo, shape, kept.h, _FACTOR, band, exact=lambda idx: kept.at(k0 + idx),
+                           crossings=True)
+    m = S.mesh_from_samples(kept.f, vals, lo, kept.h, target_faces=target_faces)
+    return m if m is not None else S.mesh_from_sdf(kept.f, *box, h_direct, target_faces=target_faces)
 
 
 def _flip(m: trimesh.Trimesh) -> trimesh.Trimesh:
@@ -477,8 +613,7 @@ def _flip(m: trimesh.Trimesh) -> trimesh.Trimesh:
 
 @lru_cache(maxsize=None)
 def _hip_bone_right_mesh() -> trimesh.Trimesh:
-    return S.mesh_from_sdf(hip_bone_right_sdf, [-122.0, -76.0, -82.0], [84.0, 176.0, 76.0], 2.4,
-                           target_faces=11500)
+    return _kept_mesh(_hip_samples(), _HIP_MESH_BOX, _MESH_BAND[0], 2.4, 11500)
 
 
 @lru_cache(maxsize=None)
@@ -494,8 +629,7 @@ def pelvis_mesh() -> trimesh.Trimesh:
 
 @lru_cache(maxsize=None)
 def _sacrum_mesh() -> trimesh.Trimesh:
-    return S.mesh_from_sdf(sacrum_sdf, [-126.0, -72.0, Z_MID - 66], [-30.0, 104.0, Z_MID + 66], 2.0,
-                           target_faces=6000)
+    return _kept_mesh(_sacrum_samples(), _SACRUM_MESH_BOX, _MESH_BAND[0], 2.0, 6000)
 
 
 def sacrum_mesh() -> trimesh.Trimesh:
@@ -504,8 +638,11 @@ def sacrum_mesh() -> trimesh.Trimesh:
 
 @lru_cache(maxsize=None)
 def _femur_mesh_right() -> trimesh.Trimesh:
-    return S.mesh_from_sdf(femur_sdf, [-50.0, -450.0, -50.0], [45.0, 30.0, 75.0], 2.0,
-                           target_faces=_FEMUR_FACES)
+    lo, hi = _FEMUR_MESH_BOX
+    shape = np.ceil((np.asarray(hi) - lo) / _FEMUR_H - 1e-9).astype(int) + 1
+    vals = S.sample_banded(femur_sdf, lo, shape, _FEMUR_H, _FACTOR, _MESH_BAND[1], crossings=True)
+    m = S.mesh_from_samples(femur_sdf, vals, lo, _FEMUR_H, target_faces=_FEMUR_FACES)
+    return m if m is not None else S.mesh_from_sdf(femur_sdf, lo, hi, 2.0, target_faces=_FEMUR_FACES)
 
 
 @lru_cache(maxsize=None)

@@ -86,12 +86,17 @@ def group_mean(values: Sequence[float]) -> float:
 
 def group_moment_arms(paths: Sequence[np.ndarray], axes: Mapping[str, np.ndarray], centre: np.ndarray,
                       on_femur: Sequence[np.ndarray] | None = None) -> dict[str, float]:
-    """Mean line-of-action moment arm (mm) of a group's fibres about each named axis."""
+    """Mean line-of-action moment arm (mm) of a group's fibres about each named axis (each
+    fibre's line of action found once, :func:`line_of_action`)."""
+    lines = [line_of_action(p, None if on_femur is None else on_femur[i]) for i, p in enumerate(paths)]
+    r = np.array([point for point, _ in lines]) - np.asarray(centre, dtype=float)
+    u = np.array([direction for _, direction in lines])
+    u = u / np.linalg.norm(u, axis=1, keepdims=True)
+    torque = np.cross(r, u)                          # (p - c) x u per fibre, as in moment_arm
     out = {}
     for name, axis in axes.items():
-        arms = [moment_arm_from_path(p, axis, centre, None if on_femur is None else on_femur[i])
-                for i, p in enumerate(paths)]
-        out[name] = group_mean(arms)
+        a = np.asarray(axis, dtype=float)
+        out[name] = group_mean(torque @ (a / np.linalg.norm(a)))
     return out
 
 

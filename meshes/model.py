@@ -2,9 +2,10 @@
 
 :class:`HipModel` holds the posture of the right hip (``flexion``, ``adduction``,
 ``rotation``) and the frontal-plane tilt of the pelvis (``pelvic_drop``).  Geometry that never
-moves (bones, origins, the left side) is built once per process and shared read-only; a
-posture change recomputes only the femur transform, the wrapped fibre paths, the muscle
-sheets, nerve, artery, safe zone and moment arms, cached per posture.
+moves (bones, origins, the left side) is built once per process and shared read-only (the
+bone meshes and the left side on first use: a posture change needs neither); a posture
+change recomputes only the femur transform, the wrapped fibre paths, the muscle sheets,
+nerve, artery, safe zone and moment arms, cached per posture.
 
 Frame and units: ISB pelvis frame (:mod:`meshes.frame`), millimetres, degrees.  With
 ``pelvic_drop`` = 0 every output is in the pelvis frame.  A pelvic drop turns the pelvis and
@@ -94,11 +95,22 @@ def project_to_surface(lookup, points, iterations: int = 6) -> np.ndarray:
     return p
 
 
-def lift(lookup, points, distance: float) -> np.ndarray:
-    """Surface points moved ``distance`` mm out along the SDF gradient."""
+def lift(lookup, points, distance) -> np.ndarray:
+    """Surface points moved ``distance`` mm (one, or one per point) out along the SDF gradient."""
     p = project_to_surface(lookup, points)
     _, g = lookup(p)
-    return mu.push_out(lookup, p + distance * g, distance, iterations=4)
+    d = np.asarray(distance, dtype=float)
+    return mu.push_out(lookup, p + (d[:, None] if d.ndim else d) * g, d, iterations=4)
+
+
+def lift_many(lookup, requests) -> list[np.ndarray]:
+    """:func:`lift` of several (points, distance) requests in one batch of lookups (each
+    point's lift depends on that point alone); ``distance`` may be one per point."""
+    pts = [np.asarray(p, dtype=float).reshape(-1, 3) for p, _ in requests]
+    dist = np.concatenate([np.broadcast_to(np.asarray(d, dtype=float), (len(p),)) for p, (_, d) in zip(pts, requests)])
+    out = lift(lookup, np.vstack(pts), dist)
+    cuts = np.cumsum([len(p) for p in pts])[:-1]
+    return np.split(out, cuts)
 
 
 @dataclass
@@ -207,13 +219,30 @@ class Anatomy:
     footprints: dict = field(default_factory=dict)      # pelvis-fixed outlines
     femur_footprints: dict = field(default_factory=dict)  # femur-frame outlines
     nerve_start: np.ndarray = None
-    static_meshes: dict = field(default_factory=dict)
-    left_meshes: dict = field(default_factory=dict)
     origin_centre: np.ndarray = None
+
+    # built on first use: a posture change needs none of these
+    @functools.cached_property
+    def static_meshes(self) -> dict:
+        """Bone meshes: pelvis, sacrum, both femurs (femur frame)."""
+        return _static_meshes(self.bones)
+
+    @functools.cached_property
+    def neutral_posture(self) -> "Posture":
+        """The neutral posture, shared by the left side and every model at neutral."""
+        return Posture(self, 0.0, 0.0, 0.0, 0.0)
+
+    @functools.cached_property
+    def left_meshes(self) -> dict:
+        """The left muscles: the right ones at neutral, mirrored."""
+        return {f"{name}_left": mirror_mesh(mesh, self.z_mid)
+                for name, (mesh, _, _) in self.neutral_posture.sheets.items() if mesh is not None}
 
 
 def _pelvis_grid(bones) -> mu.GridSDF:
-    lo = np.array([-160.0, -100.0, -245.0])
+    """Lookup grid of the pelvis over the right side, where the right muscles, nerve and
+    artery lie (the left side's are mirror images), reaching about 50 mm past the midline."""
+    lo = np.array([-160.0, -100.0, -132.5])
     hi = np.array([120.0, 200.0, 130.0])
     return mu.GridSDF.build_banded(bones.pelvis_sdf, lo, hi, spacing=2.5, coarse=7.5, band=7.5)
 
@@ -221,12 +250,13 @@ def _pelvis_grid(bones) -> mu.GridSDF:
 def _femur_grid(bones) -> mu.GridSDF:
     lo = np.array([-80.0, -230.0, -45.0])
     hi = np.array([80.0, 80.0, 125.0])
-    return mu.GridSDF.build(bones.femur_sdf, lo, hi, spacing=2.0)
+    return mu.GridSDF.build_banded(bones.femur_sdf, lo, hi, spacing=2.0, coarse=6.0, band=12.0)
 
 
-def _gmed_origins(anat_lookup, exact, chart, lines, tip) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _gmed_origins(anat_lookup, chart, lines, tip) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fibre origins along the upper and posterior edge of the gluteus medius footprint
-    (crest, then posterior gluteal line), the footprint outline and its centre."""
+    (crest, then posterior gluteal line; on the bone, to be lifted off it), the footprint
+    outline and its centre."""
     ant = oriented(lines["anterior"], lambda p: p @ chart.ex)           # anterior -> posterior
     post = oriented(lines["posterior"], lambda p: p @ chart.ey)         # top -> bottom
     a2 = chart.to2d(ant)
@@ -246,7 +276,6 @@ def _gmed_origins(anat_lookup, exact, chart, lines, tip) -> tuple[np.ndarray, np
     edge3 = mu.resample(edge3, 80)
     u = np.linspace(0.0, 1.0, GMED_FIBRES)
     origins = mu.polyline_at(edge3, u)
-    origins = lift(exact, origins, 1.5)
     outline = np.vstack([ant, mu.resample(np.vstack([ant[-1], post[-1]]), 4)[1:-1], post[::-1], crest[::-1]])
     outline = lift(anat_lookup, mu.resample(np.vstack([outline, outline[:1]]), 160), 0.8)
     centre2 = chart.to2d(outline).mean(axis=0)
@@ -318,7 +347,9 @@ def split_facet(facet: dict, t_cut: float) -> tuple[np.ndarray, np.ndarray]:
     return np.vstack([ant, ant[:1]]), np.vstack([post, post[:1]])
 
 
-def _gmin_origins(lookup, exact, chart, lines) -> tuple[np.ndarray, np.ndarray]:
+def _gmin_origins(lookup, chart, lines) -> tuple[np.ndarray, np.ndarray]:
+    """Fibre origins between the anterior and inferior gluteal lines (on the bone, to be
+    lifted off it) and the footprint outline."""
     ant = oriented(lines["anterior"], lambda p: p @ chart.ex)
     inf = oriented(lines["inferior"], lambda p: p @ chart.ex)
     f = np.linspace(0.08, 0.92, GMIN_FIBRES)
@@ -328,10 +359,11 @@ def _gmin_origins(lookup, exact, chart, lines) -> tuple[np.ndarray, np.ndarray]:
     hits, ok = cast_on_ilium(lookup, chart, mid2)
     hits[~ok] = (0.75 * a + 0.25 * i)[~ok]
     outline = np.vstack([ant, inf[::-1], ant[:1]])
-    return lift(exact, hits, 1.5), lift(lookup, mu.resample(outline, 120), 0.8)
+    return hits, lift(lookup, mu.resample(outline, 120), 0.8)
 
 
-def _gmax_origins(exact, pelvis: dict, z_mid: float) -> tuple[np.ndarray, np.ndarray]:
+def _gmax_origins(pelvis: dict, z_mid: float) -> tuple[np.ndarray, np.ndarray]:
+    """Fibre origins and the origin line (near the bone, to be lifted 2.0 and 0.8 mm off it)."""
     psis = np.asarray(pelvis["psis_right"], dtype=float)
     sac = np.asarray(pelvis.get("sacrum", psis + [-25.0, -40.0, 0.0]), dtype=float)
     sac = np.array([sac[0], sac[1], z_mid])
@@ -344,14 +376,14 @@ def _gmax_origins(exact, pelvis: dict, z_mid: float) -> tuple[np.ndarray, np.nda
     ])
     line = mu.resample(guide, 40)
     pts = mu.polyline_at(line, np.linspace(0.0, 1.0, GMAX_FIBRES))
-    return lift(exact, pts, 2.0), lift(exact, line, 0.8)
+    return pts, line
 
 
-def _gmax_insertions(exact_f, femur: dict) -> np.ndarray:
+def _gmax_insertion_ends(femur: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Ends of the gluteus maximus insertion near the femur, to be lifted off it: the
+    iliotibial band (lateral, 10 mm) and the gluteal tuberosity (2 mm)."""
     tip = np.asarray(femur["greater_trochanter_tip"], dtype=float)
-    itb = lift(exact_f, [tip + [2.0, -55.0, 0.0]], 10.0)[0]        # iliotibial band, lateral
-    tub = lift(exact_f, [tip + [-14.0, -105.0, -6.0]], 2.0)[0]     # gluteal tuberosity
-    return np.linspace(itb, tub, GMAX_FIBRES)
+    return np.array([tip + [2.0, -55.0, 0.0], tip + [-14.0, -105.0, -6.0]]), np.array([10.0, 2.0])
 
 
 def build_anatomy(bones) -> Anatomy:
@@ -367,9 +399,14 @@ def build_anatomy(bones) -> Anatomy:
     z_mid = -0.5 * float(dims.get("inter_hjc_mm", 160.0))
     tip_f = np.asarray(bones.FEMUR["greater_trochanter_tip"], dtype=float)
 
-    gmed_o, gmed_outline, gmed_centre = _gmed_origins(pelvis, pex, chart, lines, tip_f)
-    gmin_o, gmin_outline = _gmin_origins(pelvis, pex, chart, lines)
-    gmax_o, gmax_line = _gmax_origins(pex, bones.PELVIS, z_mid)
+    gmed_o, gmed_outline, gmed_centre = _gmed_origins(pelvis, chart, lines, tip_f)
+    gmin_o, gmin_outline = _gmin_origins(pelvis, chart, lines)
+    gmax_o, gmax_line = _gmax_origins(bones.PELVIS, z_mid)
+    notch = np.asarray(bones.PELVIS["greater_sciatic_notch"], dtype=float)
+    # every lift off the exact pelvis in one batch (a point's lift does not depend on the others)
+    gmed_o, gmin_o, gmax_o, gmax_line, nerve_start = lift_many(pex, [
+        (gmed_o, 1.5), (gmin_o, 1.5), (gmax_o, 2.0), (gmax_line, 0.8),
+        ([notch + [4.0, -10.0, 6.0]], vs.ARTERY_RADIUS_MM + 3.0)])
 
     u = np.linspace(0.0, 1.0, GMED_FIBRES)
     lat = bones.FACETS["lateral"]
@@ -378,9 +415,10 @@ def build_anatomy(bones) -> Anatomy:
     t_lat = np.interp(u[on_lat], [0.0, 0.58], [0.8, -0.8])
     t_sup = np.interp(u[~on_lat], [0.58, 1.0], [0.6, -0.6])
     gmed_i = np.vstack([facet_points(lat, t_lat), facet_points(sup, t_sup)])
-    gmed_i = lift(fex, gmed_i, 1.5)
-    gmin_i = lift(fex, facet_points(bones.FACETS["anterior"], np.linspace(0.7, -0.7, GMIN_FIBRES)), 1.5)
-    gmax_i = _gmax_insertions(fex, bones.FEMUR)
+    gmin_i = facet_points(bones.FACETS["anterior"], np.linspace(0.7, -0.7, GMIN_FIBRES))
+    ends, end_lift = _gmax_insertion_ends(bones.FEMUR)
+    gmed_i, gmin_i, ends = lift_many(fex, [(gmed_i, 1.5), (gmin_i, 1.5), (ends, end_lift)])
+    gmax_i = np.linspace(ends[0], ends[1], GMAX_FIBRES)
 
     n = N_POINTS
     muscle_of = {"gmed": slice(0, GMED_FIBRES),
@@ -416,12 +454,10 @@ def build_anatomy(bones) -> Anatomy:
     anat.femur_footprints["gmed_anterior_insertion"] = ant_piece
     anat.femur_footprints["gmed_middle_insertion"] = post_piece
     anat.femur_footprints["gmed_posterior_insertion"] = np.asarray(sup["outline"], dtype=float)
-    notch = np.asarray(bones.PELVIS["greater_sciatic_notch"], dtype=float)
-    anat.nerve_start = lift(pex, [notch + [4.0, -10.0, 6.0]], vs.ARTERY_RADIUS_MM + 3.0)[0]
+    anat.nerve_start = nerve_start[0]
 
     straight = np.linspace(anat.origins, anat.insertions, n, axis=1)
     anat.neutral = mu.wrap_multilevel(straight, _obstacles(anat, np.eye(3)), iterations=(60, 40, 30))
-    anat.static_meshes = _static_meshes(bones)
     return anat
 
 
@@ -452,7 +488,6 @@ def anatomy(bones=None) -> Anatomy:
         found = _ANATOMIES.get(key)
         if found is None or found.bones is not bones:
             found = build_anatomy(bones)
-            _left_meshes(found)
             _ANATOMIES[key] = found
     return found
 
@@ -680,11 +715,6 @@ class Posture:
 
 
 def _left_meshes(anat: Anatomy) -> dict:
-    if not anat.left_meshes:
-        neutral = Posture(anat, 0.0, 0.0, 0.0, 0.0)
-        for name, (mesh, _, _) in neutral.sheets.items():
-            if mesh is not None:
-                anat.left_meshes[f"{name}_left"] = mirror_mesh(mesh, anat.z_mid)
     return anat.left_meshes
 
 
@@ -729,7 +759,8 @@ class HipModel(param.Parameterized):
         with self._lock:
             state = self._cache.get(key)
             if state is None:
-                state = Posture(self.anatomy, *key)
+                anat = self.anatomy
+                state = anat.neutral_posture if not any(key) else Posture(anat, *key)
                 self._cache[key] = state
                 while len(self._cache) > 16:
                     self._cache.popitem(last=False)

@@ -21,6 +21,8 @@ from typing import Callable, Sequence
 import numpy as np
 import trimesh
 
+from meshes import _sdf
+
 SDF = Callable[[np.ndarray], np.ndarray]
 
 #: Beyond this distance (mm) outside a grid's box, a lookup returns the distance to the box
@@ -33,15 +35,27 @@ FAR_MM = 45.0
 # --------------------------------------------------------------------------------------
 
 
+_AXES6 = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0],
+                   [-1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, -1.0]])
+
+
 def sdf_gradient(fn: SDF, points: np.ndarray, h: float = 0.5) -> np.ndarray:
     """Central-difference gradient of ``fn`` at ``points`` (M, 3)."""
+    return _value_and_central_gradient(fn, points, h, value=False)[1]
+
+
+def _value_and_central_gradient(fn: SDF, points: np.ndarray, h: float = 0.5, value: bool = True):
+    """``fn`` at ``points`` (M, 3) (or None unless ``value``) and its central-difference
+    gradient, from one batched call of ``fn`` (the per-call cost of a composite SDF is
+    larger than its per-point cost for a few hundred points)."""
     pts = np.asarray(points, dtype=float).reshape(-1, 3)
-    grad = np.empty_like(pts)
-    for axis in range(3):
-        step = np.zeros(3)
-        step[axis] = h
-        grad[:, axis] = (fn(pts + step) - fn(pts - step)) / (2.0 * h)
-    return grad
+    m = len(pts)
+    offsets = h * _AXES6 if not value else np.vstack([np.zeros((1, 3)), h * _AXES6])
+    vals = np.asarray(fn((pts[None, :, :] + offsets[:, None, :]).reshape(-1, 3)), dtype=float)
+    vals = vals.reshape(len(offsets), m)
+    k = 1 if value else 0
+    grad = ((vals[k:k + 3] - vals[k + 3:k + 6]) / (2.0 * h)).T.copy()
+    return (vals[0] if value else None), grad
 
 
 
@@ -59,10 +73,31 @@ def _lattice(lo, hi, spacing: float) -> tuple[np.ndarray, tuple[int, int, int], 
 
 
 def _table(values: np.ndarray, shape, spacing: float) -> np.ndarray:
-    """(N, 4) float32 table of distance and its central-difference gradient per grid point."""
-    values = values.reshape(shape)
-    grads = np.gradient(values, spacing)
-    return np.stack([values, *grads], axis=-1).reshape(-1, 4).astype(np.float32)
+    """(N, 4) float32 table of distance and its central-difference gradient per grid point
+    (one-sided differences on the faces of the box, as ``np.gradient``)."""
+    values = np.asarray(values, dtype=float).reshape(shape)
+    out = np.empty(tuple(shape) + (4,), dtype=np.float32)
+    out[..., 0] = values
+    for axis in range(3):
+        src = np.moveaxis(values, axis, 0)
+        dst = np.moveaxis(out[..., 1 + axis], axis, 0)
+        np.subtract(src[2:], src[:-2], out=dst[1:-1])
+        dst[1:-1] *= 0.5 / spacing
+        dst[0] = (src[1] - src[0]) / spacing
+        dst[-1] = (src[-1] - src[-2]) / spacing
+    return out.reshape(-1, 4)
+
+def _trilinear_weights(f: np.ndarray) -> np.ndarray:
+    """(M, 8) weights of the corners of a grid cell (x slowest, z fastest) for fractional
+    positions ``f`` (M, 3) inside it: products of (1 - f) and f per axis."""
+    fx, fy, fz = f[:, 0], f[:, 1], f[:, 2]
+    gx, gy, gz = 1.0 - fx, 1.0 - fy, 1.0 - fz
+    w = np.empty((len(f), 8))
+    for i, xy in enumerate((gx * gy, gx * fy, fx * gy, fx * fy)):
+        np.multiply(xy, gz, out=w[:, 2 * i])
+        np.multiply(xy, fz, out=w[:, 2 * i + 1])
+    return w
+
 
 @dataclass
 class GridSDF:
@@ -74,12 +109,17 @@ class GridSDF:
     lo: np.ndarray
     spacing: float
     shape: tuple[int, int, int]
-    table: np.ndarray  # (nx*ny*nz, 4) float64: value, dvalue/dx, dvalue/dy, dvalue/dz
+    table: np.ndarray  # (nx*ny*nz, 4) float32: value, dvalue/dx, dvalue/dy, dvalue/dz
 
     @functools.cached_property
     def strides(self) -> np.ndarray:
         """Flat-index steps of the table along x, y, z."""
         return np.array([self.shape[1] * self.shape[2], self.shape[2], 1], dtype=np.int64)
+
+    @functools.cached_property
+    def top(self) -> np.ndarray:
+        """Largest fractional grid index a lookup is clamped to, per axis."""
+        return np.asarray(self.shape, dtype=float) - 1.000001
 
     @functools.cached_property
     def corner_offsets(self) -> np.ndarray:
@@ -100,7 +140,20 @@ class GridSDF:
                      band: float = 12.0) -> "GridSDF":
         """Like :meth:`build`, but the exact function is evaluated only in a narrow band
         (|d| < ``band`` on a coarse pre-sampling); elsewhere the coarse samples are
-        interpolated.  For slow SDFs."""
+        interpolated.  For slow SDFs.  An SDF with a ``sample_banded(lo, shape, spacing,
+        factor, band)`` attribute (values on that lattice, or None) supplies them itself,
+        e.g. from samples it keeps for its meshes."""
+        lo = np.asarray(lo, dtype=float)
+        hi = np.asarray(hi, dtype=float)
+        shape = tuple(int(np.ceil((hi[i] - lo[i]) / spacing)) + 1 for i in range(3))
+        factor = int(round(coarse / spacing))
+        if abs(factor * spacing - coarse) < 1e-9 and factor >= 1:
+            own = getattr(fn, "sample_banded", None)
+            values = own(lo, shape, spacing, factor, band) if own is not None else None
+            if values is None:
+                values = _sdf.sample_banded(fn, lo, shape, spacing, factor, band)
+            return cls(fn=fn, lo=lo, spacing=float(spacing), shape=shape,
+                       table=_table(values, shape, spacing))
         rough = cls.build(fn, np.asarray(lo, float) - coarse, np.asarray(hi, float) + coarse, coarse)
         lo, shape, grid = _lattice(lo, hi, spacing)
         values = np.empty(len(grid))
@@ -118,9 +171,8 @@ class GridSDF:
         Outside the sampled box the bone is assumed absent: the distance grows by the
         distance to the box (an upper bound by the triangle inequality)."""
         pts = np.asarray(points, dtype=float).reshape(-1, 3)
-        top = np.asarray(self.shape, dtype=float) - 1.000001
         q = (pts - self.lo) / self.spacing
-        qc = np.clip(q, 0.0, top)
+        qc = np.minimum(np.maximum(q, 0.0), self.top)
         gap = (q - qc) * self.spacing
         gn = np.sqrt(np.einsum("ij,ij->i", gap, gap))
         far = gn > FAR_MM
@@ -128,17 +180,21 @@ class GridSDF:
             # far outside the sampled box: the distance to the box is a lower bound
             d = gn.copy()
             g = gap / np.maximum(gn, 1e-9)[:, None]
-            near = ~far
-            if near.any():
-                d[near], g[near] = self(pts[near])
+            near = np.flatnonzero(~far)
+            if len(near):
+                d[near], g[near] = self._interpolate(qc[near], gap[near], gn[near])
             return d, g
+        return self._interpolate(qc, gap, gn)
+
+    def _interpolate(self, qc: np.ndarray, gap: np.ndarray, gn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Distance and unit gradient at fractional grid positions ``qc`` (clamped into the
+        grid) of points ``gap`` (M, 3) outside the box (|gap| = ``gn``)."""
         i0 = qc.astype(np.int64)
         f = qc - i0
         base = i0 @ self.strides
-        vals = self.table[base[:, None] + self.corner_offsets]             # (M, 8, 4)
-        wf = np.stack([1.0 - f, f], axis=2)                                 # (M, 3, 2)
-        w = (wf[:, 0, :, None, None] * wf[:, 1, None, :, None] * wf[:, 2, None, None, :]).reshape(-1, 8)
-        out = np.einsum("mc,mck->mk", w, vals)
+        # np.take gathers whole rows far faster than fancy indexing of a 2-D array
+        vals = np.take(self.table, base[:, None] + self.corner_offsets, axis=0).astype(float)  # (M, 8, 4)
+        out = np.einsum("mc,mck->mk", _trilinear_weights(f), vals)
         d = out[:, 0] + gn
         g = out[:, 1:] + gap / np.maximum(gn, 1e-9)[:, None]
         norm = np.sqrt(np.einsum("ij,ij->i", g, g))[:, None]
@@ -149,10 +205,9 @@ def exact_sdf(fn: SDF) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Wrap a plain SDF as a (value, unit gradient) lookup without a grid."""
 
     def lookup(points):
-        pts = np.asarray(points, dtype=float).reshape(-1, 3)
-        g = sdf_gradient(fn, pts)
+        d, g = _value_and_central_gradient(fn, points)
         g /= np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-9)
-        return fn(pts), g
+        return d, g
 
     return lookup
 
@@ -322,11 +377,12 @@ def _straighten_spans(p: np.ndarray, touching: np.ndarray) -> None:
     prev = np.maximum.accumulate(np.where(touching, idx, 0), axis=1)
     nxt = np.minimum.accumulate(np.where(touching, idx, n - 1)[:, ::-1], axis=1)[:, ::-1]
     s = arc_length(p)
-    s0 = np.take_along_axis(s, prev, 1)
-    s1 = np.take_along_axis(s, nxt, 1)
+    row = np.arange(f)[:, None]
+    s0 = s[row, prev]
+    s1 = s[row, nxt]
     w = np.where(nxt > prev, (s - s0) / np.maximum(s1 - s0, 1e-12), 0.0)[..., None]
-    p0 = np.take_along_axis(p, prev[..., None], 1)
-    p1 = np.take_along_axis(p, nxt[..., None], 1)
+    p0 = p[row, prev]
+    p1 = p[row, nxt]
     p[:] = p0 + w * (p1 - p0)
 
 
@@ -428,7 +484,12 @@ def grid_faces(rows: int, cols: int, offset: int = 0, flip: bool = False) -> np.
 
 def box_faces(rows: int, cols: int) -> np.ndarray:
     """Faces closing two stacked rows x cols grids (deep at 0, superficial at rows*cols)
-    into one watertight solid."""
+    into one watertight solid (a read-only array, shared per size)."""
+    return _box_faces(int(rows), int(cols))
+
+
+@functools.lru_cache(maxsize=64)
+def _box_faces(rows: int, cols: int) -> np.ndarray:
     n = rows * cols
     faces = [grid_faces(rows, cols, 0), grid_faces(rows, cols, n, flip=True)]
 
@@ -442,7 +503,9 @@ def box_faces(rows: int, cols: int) -> np.ndarray:
     faces.append(ring(grid[-1, ::-1]))        # last row edge
     faces.append(ring(grid[::-1, 0]))         # first column edge
     faces.append(ring(grid[:, -1]))           # last column edge
-    return np.concatenate(faces)
+    out = np.concatenate(faces)
+    out.flags.writeable = False
+    return out
 
 
 def closed_sheet(deep: np.ndarray, superficial: np.ndarray) -> trimesh.Trimesh:
@@ -452,7 +515,7 @@ def closed_sheet(deep: np.ndarray, superficial: np.ndarray) -> trimesh.Trimesh:
     faces = box_faces(rows, cols)
     if signed_volume(verts, faces) < 0:
         faces = faces[:, ::-1]
-    return trimesh.Trimesh(verts, faces, process=False)
+    return trimesh.Trimesh(verts, faces.copy(), process=False)
 
 
 def signed_volume(verts: np.ndarray, faces: np.ndarray) -> float:

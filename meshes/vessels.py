@@ -15,6 +15,7 @@ Frame and units: ISB pelvis frame, mm.
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 import trimesh
@@ -35,6 +36,10 @@ def smooth_polyline(points: np.ndarray, passes: int = 3, n: int = 40) -> np.ndar
     return p
 
 
+def _dot(a, b) -> float:
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+
+
 def _frames(path: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rotation-minimising frames along a polyline by double reflection
     (Wang, Juettler, Zheng & Liu 2008, ACM TOG 27:2)."""
@@ -43,19 +48,26 @@ def _frames(path: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ref = np.array([0.0, 0.0, 1.0]) if abs(t[0][2]) < 0.9 else np.array([1.0, 0.0, 0.0])
     r = cross(t[0], ref)
     r /= np.linalg.norm(r)
-    rs = [r]
-    for i in range(len(path) - 1):
-        v1 = path[i + 1] - path[i]
-        c1 = v1 @ v1
+    # the sweep is sequential: plain floats are far quicker than 3-element arrays here
+    pts, tan = path.tolist(), t.tolist()
+    rs = [r.tolist()]
+    for i in range(len(pts) - 1):
+        r0 = rs[-1]
+        v1 = [b - a for a, b in zip(pts[i], pts[i + 1])]
+        c1 = _dot(v1, v1)
         if c1 < 1e-12:
-            rs.append(rs[-1])
+            rs.append(r0)
             continue
-        rl = rs[-1] - (2.0 / c1) * (v1 @ rs[-1]) * v1
-        tl = t[i] - (2.0 / c1) * (v1 @ t[i]) * v1
-        v2 = t[i + 1] - tl
-        c2 = v2 @ v2
-        rn = rl - (2.0 / c2) * (v2 @ rl) * v2 if c2 > 1e-12 else rl
-        rs.append(rn / np.linalg.norm(rn))
+        k = (2.0 / c1) * _dot(v1, r0)
+        rl = [a - k * b for a, b in zip(r0, v1)]
+        k = (2.0 / c1) * _dot(v1, tan[i])
+        v2 = [a - (b - k * c) for a, b, c in zip(tan[i + 1], tan[i], v1)]
+        c2 = _dot(v2, v2)
+        if c2 > 1e-12:
+            k = (2.0 / c2) * _dot(v2, rl)
+            rl = [a - k * b for a, b in zip(rl, v2)]
+        norm = math.sqrt(_dot(rl, rl))
+        rs.append([a / norm for a in rl])
     r = np.array(rs)
     s = cross(t, r)
     return r, s
@@ -124,6 +136,26 @@ def point_at_distance(path: np.ndarray, centre: np.ndarray, distance: float,
     return p[k - 1] + w * (p[k] - p[k - 1])
 
 
+def points_at_distances(path: np.ndarray, centre: np.ndarray, distances) -> np.ndarray | None:
+    """:func:`point_at_distance` for several increasing distances at once, (len(distances), 3),
+    or None if the path does not get as far as the last of them."""
+    p = np.asarray(path, dtype=float)
+    d = np.linalg.norm(p - centre, axis=1)
+    k0 = int(np.argmin(d))
+    p = p[: k0 + 1][::-1]
+    d = d[: k0 + 1][::-1]
+    dist = np.asarray(distances, dtype=float)
+    # first point at least as far as each distance (the running maximum reaches it there)
+    k = np.searchsorted(np.maximum.accumulate(d), dist, side="left")
+    if k.max(initial=0) >= len(d):
+        return None
+    km = np.maximum(k - 1, 0)
+    w = (dist - d[km]) / np.maximum(d[k] - d[km], 1e-9)
+    out = p[km] + w[:, None] * (p[k] - p[km])
+    out[k == 0] = p[0]
+    return out
+
+
 def crossing_points(paths, centre: np.ndarray, distances) -> np.ndarray:
     """For each path (origin -> insertion), the point at the given distance from ``centre``
     (the trochanter tip), walking up from the insertion."""
@@ -141,9 +173,9 @@ def band_grid(surface_rows, centre: np.ndarray, lo: float, hi: float, levels: in
     dists = np.linspace(lo, hi, levels)
     rows = []
     for path in surface_rows:
-        row = [point_at_distance(path, centre, d) for d in dists]
-        if all(q is not None for q in row):
-            rows.append(np.array(row))
+        row = points_at_distances(path, centre, dists)
+        if row is not None:
+            rows.append(row)
     if len(rows) < 2:       # the fan is too close to the tip: keep the band's shape anyway
         rows = [np.array([point_at_distance(path, centre, d, clamp=True) for d in dists])
                 for path in surface_rows]

@@ -107,9 +107,13 @@ def test_served_page_answers_at_the_printed_url(viewer_server):
     assert viewer_server.proc.poll() is None, "the server stopped after one page"
 
 
-def test_server_prints_its_url_once(viewer_server):
-    urls = [line for line in viewer_server.lines if "http://" in line]
-    assert len(urls) == 1, viewer_server.output
+def test_server_prints_its_url_once_then_the_presenter_and_follow_links(viewer_server):
+    lines = [line for line in viewer_server.lines if "http://" in line]
+    assert len(lines) == 3, viewer_server.output
+    assert lines[0].startswith("Hip anatomy viewer: ") and lines[0].rstrip().endswith("/")
+    base = lines[0].split(": ", 1)[1].strip()
+    assert lines[1].startswith("Presenter link") and f"{base}?presenter=" in lines[1]
+    assert lines[2].rstrip().endswith(f"{base}?follow=1")
 
 
 # --------------------------------------------------------------------------- measure

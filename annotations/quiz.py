@@ -243,6 +243,16 @@ def _roots_text(roots: Sequence[str]) -> str:
     return ", ".join(roots)
 
 
+def _named_with_roots(pack, roots: Sequence[str]) -> bool:
+    """Whether a card title or a structure-list label spells out this run of roots (then the
+    question would answer itself on screen)."""
+    from meshes.landmarks import LANDMARKS
+
+    names = [_name(e) for e in pack.entries.values()] + [lm.name for lm in LANDMARKS]
+    spans = {f"{roots[0]}{dash}{roots[-1]}" for dash in ("-", "\u2013", " to ")}
+    return any(span in name for name in names for span in spans)
+
+
 def root_questions(pack) -> list[Question]:
     """'Which spinal roots does the X nerve come from?' once per nerve whose entries agree on
     the roots.  Distractors are other nerves' root sets and neighbouring runs of roots, never
@@ -258,6 +268,8 @@ def root_questions(pack) -> list[Question]:
         if len(root_sets[nerve]) != 1:
             continue  # the pack disagrees with itself: ask nothing
         roots = next(iter(root_sets[nerve]))
+        if _named_with_roots(pack, roots):
+            continue  # a structure's name shows the answer (e.g. "Superior gluteal nerve (L4-S1)")
         own = [e for e in entries if _name(e).lower() == nerve.lower()]
         card = (own or entries)[0]
         answer = set(roots)

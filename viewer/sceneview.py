@@ -209,6 +209,10 @@ class SceneView(pn.custom.JSComponent):
     patch_meta = param.Dict(default={}, doc="layout of patch_data")
     transforms = param.Dict(default={}, doc="actor name -> 4x4 row-major matrix (16 floats)")
 
+    #: Panel waits 50 ms to gather a session's changes from the page before handling them; a
+    #: click is handled at once (the reader waits for its card).
+    _priority_changes = ["picked"]
+
     _esm = _STATIC / "sceneview.js"
     _stylesheets = [_STATIC / "sceneview.css"]
     __javascript__ = [VTK_JS]

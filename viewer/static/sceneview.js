@@ -209,6 +209,7 @@ export function render({ model, el }) {
     actors: new Map(),       // name -> {actor, mapper, polydata, base: Float32Array, outline}
     names: new Map(),        // vtkActor -> name
     footprints: [],          // [actor, renderer] of each footprint tube
+    renderPending: false,    // a frame is asked for (requestRender)
     pickSeq: 0,
     applyingCamera: false,
     cameraTimer: null,
@@ -223,6 +224,15 @@ export function render({ model, el }) {
 
   function renderNow() {
     if (state.renderWindow && !state.disposed) state.renderWindow.render();
+  }
+
+  // One selection changes colours, opacity, visibility, highlight and footprints in one
+  // message from the server: draw once, at the next frame, rather than once per change
+  // (a software-WebGL frame costs tens of milliseconds, and the card waits behind them).
+  function requestRender() {
+    if (state.renderPending || state.disposed) return;
+    state.renderPending = true;
+    requestAnimationFrame(() => { state.renderPending = false; renderNow(); });
   }
 
   function normals(polydata) {
@@ -303,7 +313,7 @@ export function render({ model, el }) {
       a.center = null;
       syncOutline(a);
     }
-    renderNow();
+    requestRender();
   }
 
   // ---------------------------------------------------------------- appearance
@@ -682,13 +692,13 @@ export function render({ model, el }) {
   model.on("patch_meta", () => applyPatch());
   model.on("patch_data", () => applyPatch());
   // Before the scene is loaded, init() applies the latest values itself.
-  model.on("colors", () => { if (state.loaded) { applyAppearance(); applyFootprints(); renderNow(); } });
+  model.on("colors", () => { if (state.loaded) { applyAppearance(); applyFootprints(); requestRender(); } });
   for (const p of ["opacity", "visibility", "highlight"]) {
-    model.on(p, () => { if (state.loaded) { applyAppearance(); renderNow(); } });
+    model.on(p, () => { if (state.loaded) { applyAppearance(); requestRender(); } });
   }
-  model.on("transforms", () => { if (state.loaded) { applyTransforms(); renderNow(); } });
-  model.on("footprints", () => { if (state.loaded) { applyFootprints(); renderNow(); } });
-  model.on("camera", () => { if (state.renderer) { applyCamera(false); renderNow(); } });
+  model.on("transforms", () => { if (state.loaded) { applyTransforms(); requestRender(); } });
+  model.on("footprints", () => { if (state.loaded) { applyFootprints(); requestRender(); } });
+  model.on("camera", () => { if (state.renderer) { applyCamera(false); requestRender(); } });
   model.on("msg:custom", (msg) => {
     if (msg && msg.type === "screenshot") screenshot(msg.filename);
   });

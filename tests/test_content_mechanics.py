@@ -61,3 +61,21 @@ def test_action_claim_agrees_with_the_model_moment_arm(entry_id, claim):
         f"{entry_id}: '{claim.group} fibres: {claim.action}' over flexion {claim.flexion_deg} "
         f"disagrees with the model at " + "; ".join(wrong)
     )
+
+
+def test_the_tours_stance_caption_quotes_the_models_own_levers():
+    """The built-in tour's single-leg-stance step gives this model's abductor and body-weight
+    levers beside Pauwels' figures; they must be the model's (``hip-viewer stance``)."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from meshes.stance import stance_report
+
+    tour = yaml.safe_load((Path(__file__).resolve().parent.parent / "annotations" / "tour.yaml").read_text())
+    caption = next(s["caption"] for s in tour["steps"] if s["title"] == "Single-leg stance")
+    abductor_cm, body_cm = map(float, re.search(r"in this model about ([\d.]+) cm against ([\d.]+) cm", caption).groups())
+    levers = stance_report()["lever_arms_mm"]
+    assert abs(levers["abductor"] / 10 - abductor_cm) <= 0.5
+    assert abs(levers["body_weight"] / 10 - body_cm) <= 0.5

@@ -18,6 +18,8 @@ import statistics
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, ViewerServer, wait_for_scene
 
 CLICKS = 24
+#: Pause after each card before the next click (a reader glances at the card).
+SETTLE_MS = 600
 GOAL_MS = 50.0
 #: Two landmarks a reader can click from the lateral preset (see tests/test_app_clicks.py).
 PREFERRED = ("greater_trochanter_tip", "asis_right", "iliac_crest_top", "psis_right")
@@ -70,7 +72,7 @@ def rows() -> list[dict]:
                     before = page.evaluate("() => window.__cards.length")
                     page.mouse.click(x, y)
                     page.wait_for_function(f"() => window.__cards.length > {before}")
-                    page.wait_for_timeout(150)  # let the page settle before the next click
+                    page.wait_for_timeout(SETTLE_MS)  # a reader reads the card before the next click
                     waits.append(page.evaluate(
                         "() => { const t = window.__clicks[window.__clicks.length - 1];"
                         " return window.__cards.find((c) => c >= t) - t; }"))
@@ -79,7 +81,7 @@ def rows() -> list[dict]:
     finally:
         server.stop()
     return [
-        {"benchmark": f"Whole page: click to new card shown, in the page (median of {CLICKS})",
+        {"benchmark": f"Whole page: click to new card shown, in the page (median of {CLICKS}, {SETTLE_MS} ms apart)",
          "value": statistics.median(waits), "unit": "ms", "goal": f"<= {GOAL_MS:g}"},
         {"benchmark": f"Whole page: click to new card shown, in the page (slowest of {CLICKS})",
          "value": max(waits), "unit": "ms", "goal": "(informative)"},

@@ -472,10 +472,12 @@ class HipViewerApp:
             self._own_change()
         old = self.state
         self.state = old.with_changes(**changes)
-        if any(k in changes for k in ("selection", "hidden", "opacity", "colour_by_group", "isolate")):
-            self._push_scene()
+        # The card first: the page applies changes in the order they are sent, and a change to
+        # the 3D view may cost a frame of drawing before the next message is read.
         if any(k in changes for k in ("selection", "level", "flexion", "adduction", "rotation")):
             self._render_card()
+        if any(k in changes for k in ("selection", "hidden", "opacity", "colour_by_group", "isolate")):
+            self._push_scene()
         self._schedule_url()
 
     def select(self, sid: str | None):

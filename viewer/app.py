@@ -453,16 +453,20 @@ class HipViewerApp:
         self._show_widgets(state)
         self.model.param.update(**state.posture(), pelvic_drop=state.pelvic_drop)
         self._push_posture()
+        self._show_camera(state)
+        self._push_scene()
+        self._render_card()
+        self._render_notice()
+        self._schedule_url()
+
+    def _show_camera(self, state: ViewState):
+        """Put the 3D view's camera where ``state`` says: an exact camera, or a preset."""
         if state.camera is not None:
             self.view.camera = {**(self.view.camera or {}), **state.camera.as_dict()}
             self._mark_preset(None)
         else:
             self.view.set_camera_preset(state.view)
             self._mark_preset(state.view)
-        self._push_scene()
-        self._render_card()
-        self._render_notice()
-        self._schedule_url()
 
     def update(self, **changes):
         """Change the view state from a control and show the result."""
@@ -796,12 +800,7 @@ class HipViewerApp:
                 or new.pelvic_drop != float(self.model.pelvic_drop):
             self.model.param.update(**new.posture(), pelvic_drop=new.pelvic_drop)  # the view follows
         if new.camera != old.camera or new.view != old.view:
-            if new.camera is not None:
-                self.view.camera = {**(self.view.camera or {}), **new.camera.as_dict()}
-                self._mark_preset(None)
-            else:
-                self.view.set_camera_preset(new.view)
-                self._mark_preset(new.view)
+            self._show_camera(new)
         if (new.selection, new.hidden, dict(new.opacity), new.colour_by_group, new.isolate) != (
                 old.selection, old.hidden, dict(old.opacity), old.colour_by_group, old.isolate):
             self._push_scene()

@@ -50,7 +50,19 @@ function askFullscreen() {
 """
 
 
-class TourStage(pn.custom.JSComponent):
+class _ActionMessages:
+    """A component whose page sends ``{"action": name}`` messages, handed to ``on_action``."""
+
+    def __init__(self, on_action=None, **params):
+        super().__init__(**params)
+        self._on_action = on_action
+
+    def _handle_msg(self, data):
+        if self._on_action is not None and isinstance(data, dict) and isinstance(data.get("action"), str):
+            self._on_action(data["action"])
+
+
+class TourStage(_ActionMessages, pn.custom.JSComponent):
     """One tour step as the reader sees it; buttons report ``{"action": ...}`` messages."""
 
     variant = param.Selector(default="tab", objects=["tab", "stage"])
@@ -124,16 +136,8 @@ class TourStage(pn.custom.JSComponent):
     """
     _stylesheets = [TOUR_CSS]
 
-    def __init__(self, on_action=None, **params):
-        super().__init__(**params)
-        self._on_action = on_action
 
-    def _handle_msg(self, data):
-        if self._on_action is not None and isinstance(data, dict) and isinstance(data.get("action"), str):
-            self._on_action(data["action"])
-
-
-class PresentButton(pn.custom.JSComponent):
+class PresentButton(_ActionMessages, pn.custom.JSComponent):
     """The page's "Presentation mode" button."""
 
     label = param.String(default="Presentation mode")
@@ -150,14 +154,6 @@ class PresentButton(pn.custom.JSComponent):
     }
     """
     _stylesheets = [TOUR_CSS]
-
-    def __init__(self, on_action=None, **params):
-        super().__init__(**params)
-        self._on_action = on_action
-
-    def _handle_msg(self, data):
-        if self._on_action is not None and isinstance(data, dict) and isinstance(data.get("action"), str):
-            self._on_action(data["action"])
 
 
 class KeyListener(pn.custom.JSComponent):

@@ -93,7 +93,8 @@ class LiveHTML(pn.custom.JSComponent):
 
     Each time Python raises ``focus_token`` the region takes the keyboard focus as soon as the
     focus is lost (the button just pressed is hidden), so that Tab goes on from here; a focus
-    elsewhere on the page (the 3D view after a click) is left alone."""
+    elsewhere on the page (the 3D view after a click) is left alone, and so is a region asked
+    earlier (the question, while its feedback is the latest to ask)."""
 
     html = param.String(default="")
     region_class = param.String(default="quiz-region")
@@ -121,9 +122,13 @@ class LiveHTML(pn.custom.JSComponent):
       let timer = null
       model.on('focus_token', () => {
         if (timer) clearInterval(timer)
+        // The latest region asked wins: an earlier region still waiting gives up.
+        window.__quizFocusClaim = region
         const until = Date.now() + 2000
         timer = setInterval(() => {
-          if (Date.now() > until || !region.isConnected) { clearInterval(timer); timer = null; return }
+          if (Date.now() > until || !region.isConnected || window.__quizFocusClaim !== region) {
+            clearInterval(timer); timer = null; return
+          }
           if (lost() && region.offsetParent !== null) {
             clearInterval(timer); timer = null
             region.setAttribute('tabindex', '-1')

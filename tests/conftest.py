@@ -481,6 +481,14 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+def drag(page, x: float, y: float, dx: float, dy: float, steps: int = 10) -> None:
+    """Press the mouse at (x, y), move it by (dx, dy) in ``steps`` moves, and let go."""
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y + dy, steps=steps)
+    page.mouse.up()
+
+
 def wait_until(predicate, timeout: float = 60.0, what: str = "condition", poll: float = 0.02):
     """Poll ``predicate`` until it returns something truthy (returned), or fail after
     ``timeout`` seconds naming ``what``."""

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import canvas_nonblank_fraction, decode_png, save_shot, scene_png, wait_for_scene
+from tests.conftest import canvas_nonblank_fraction, decode_png, drag, save_shot, scene_png, wait_for_scene
 
 pytestmark = pytest.mark.browser
 
@@ -267,10 +267,7 @@ def test_a_turned_camera_is_in_the_link_and_reopens_identically(page, viewer_url
 
     box = scene_box(page)
     x, y = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.75
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + 120, y - 40, steps=10)
-    page.mouse.up()
+    drag(page, x, y, 120, -40)
     page.wait_for_function("() => window.location.search.includes('cam=')")
     # The link follows the view after a short pause; read it once it has settled.
     link, settled = page.url, 0
@@ -351,10 +348,7 @@ def test_a_drag_that_starts_on_the_muscle_turns_the_view_and_selects_nothing(pag
     box = scene_box(page)
     # Start on the middle of the view (muscle over the ilium), drag a little and let go.
     x, y = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.4
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + 80, y + 20, steps=8)
-    page.mouse.up()
+    drag(page, x, y, 80, 20, steps=8)
     page.wait_for_function("() => window.location.search.includes('cam=')")
     page.wait_for_timeout(600)
     after = scene_png(page)

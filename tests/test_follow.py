@@ -163,3 +163,18 @@ def test_a_follower_mirrors_the_presenters_selection_posture_and_camera(browser,
         student.context.close()
 
 
+
+
+def test_a_malformed_follow_value_is_ignored_with_a_notice():
+    import panel as pn
+    from bokeh.document import Document
+
+    from viewer.app import HipViewerApp
+
+    pn.state.curdoc = Document()  # outside a served page
+    try:
+        app = HipViewerApp(query={"follow": "maybe"}, defer_scene=True)
+    finally:
+        pn.state.curdoc = None
+    assert any("follow 'maybe'" in n for n in app.notices)
+    assert not app.follow_switch.value

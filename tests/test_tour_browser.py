@@ -13,7 +13,9 @@ import math
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import canvas_nonblank_fraction, new_guarded_page, save_shot, scene_box, scene_png, wait_for_scene
+from tests.conftest import (
+    canvas_nonblank_fraction, drag, new_guarded_page, save_shot, scene_box, scene_png, wait_for_scene,
+)
 from tests.test_app_browser import card_title, changed_fraction, open_view, query_of, same_view
 
 pytestmark = pytest.mark.browser
@@ -206,10 +208,7 @@ def test_presentation_mode_at_1920x1080_and_its_keys(browser, page_guard, viewer
         # R: after the presenter turned the model, back to the step's camera.
         box = scene_box(page)
         x, y = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.8
-        page.mouse.move(x, y)
-        page.mouse.down()
-        page.mouse.move(x + 200, y - 60, steps=10)
-        page.mouse.up()
+        drag(page, x, y, 200, -60)
         page.wait_for_function("() => window.location.search.includes('cam=')")
         assert direction(page) != [0.0, 0.0, -1.0]
         page.keyboard.press("r")
@@ -242,21 +241,15 @@ def test_presentation_mode_at_1280x720_from_the_page_button(browser, page_guard,
         page.wait_for_function("() => window.location.search === ''")
         page.locator("button.present-button").click()
         expect(page.locator(STAGE)).to_be_visible()
-        page.keyboard.press("ArrowRight")
-        page.keyboard.press("ArrowRight")
-        page.keyboard.press("ArrowRight")
-        page.keyboard.press("ArrowRight")
+        for _ in range(4):
+            page.keyboard.press("ArrowRight")
         expect(page.locator(f"{STAGE} .tour-title")).to_have_text("Anterior fibres")
         page.wait_for_timeout(1500)
         presentation_layout_ok(page, 1280, 720, min_caption_px=19)
         save_shot(page, "presentation-1280x720-anterior-fibres")
         # The longest caption of the built-in tour still fits.
-        page.keyboard.press("ArrowRight")
-        page.keyboard.press("ArrowRight")
-        page.keyboard.press("ArrowRight")
-        page.keyboard.press("ArrowRight")
-        page.keyboard.press("ArrowRight")
-        page.keyboard.press("ArrowRight")
+        for _ in range(6):
+            page.keyboard.press("ArrowRight")
         expect(page.locator(f"{STAGE} .tour-title")).to_have_text("Single-leg stance")
         page.wait_for_timeout(1500)
         presentation_layout_ok(page, 1280, 720, min_caption_px=19)

@@ -742,9 +742,9 @@ class HipViewerApp:
 
     def _join_classroom(self, query: dict):
         """Claim the presenter role with ``?presenter=KEY``, or follow with ``?follow=1``."""
-        from viewer.state import _first
+        from viewer.state import parse_bool, query_value
 
-        key = _first(query.get("presenter"))
+        key = query_value(query.get("presenter"))
         if key is not None and not self._hub.claim(self._session, key):
             self.notices.append("Ignored the presenter key in the link: it is not this server's key.")
             self._render_notice()
@@ -752,9 +752,14 @@ class HipViewerApp:
         if self._doc is not None and self._doc.session_context is not None:
             hub, session = self._hub, self._session
             self._doc.on_session_destroyed(lambda context: hub.leave(session))
+        follow_text = query_value(query.get("follow"))
+        wants = parse_bool(follow_text) if follow_text else False
+        if wants is None:
+            self.notices.append(f"Ignored follow '{follow_text[:40]}': use 1 or 0.")
+            self._render_notice()
         if self._hub.is_presenter(self._session):
             self.follow_switch.visible = False
-        elif (_first(query.get("follow")) or "").lower() in ("1", "true", "yes", "on"):
+        elif wants:
             self.follow_switch.value = True  # its watcher starts following
         self._render_follow_status()
 

@@ -26,6 +26,7 @@ import panel as pn
 import param
 
 from annotations.quiz import DEFAULT_ROUND, Progress, Quiz, generate_questions
+from viewer.state import query_value
 
 log = logging.getLogger(__name__)
 
@@ -147,26 +148,18 @@ class LiveHTML(pn.custom.JSComponent):
 # Query parameters
 
 
-def _first(value) -> str | None:
-    if isinstance(value, (list, tuple)):
-        value = value[0] if value else None
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    return None if value is None else str(value).strip()
-
-
 def parse_quiz_query(query) -> tuple[int | None, int | None, list[str]]:
     """(seed, round length, notices) from the page's query parameters ``quiz_seed`` and
     ``quiz_n``; a malformed value is left out with a notice."""
     seed = length = None
     notices = []
-    text = _first((query or {}).get("quiz_seed"))
+    text = query_value((query or {}).get("quiz_seed"))
     if text:
         if re.fullmatch(r"\d{1,9}", text):
             seed = int(text)
         else:
             notices.append(f"Ignored quiz_seed '{text[:20]}': use a whole number.")
-    text = _first((query or {}).get("quiz_n"))
+    text = query_value((query or {}).get("quiz_n"))
     if text:
         if re.fullmatch(r"\d{1,4}", text) and int(text) >= 1:
             length = int(text)

@@ -147,7 +147,7 @@ class ViewState:
 # Parsing
 
 
-def _first(value) -> str | None:
+def query_value(value) -> str | None:
     """One query value as text: Panel gives str, bokeh's session args give lists of bytes."""
     if isinstance(value, (list, tuple)):
         if not value:
@@ -175,7 +175,8 @@ def _parse_float(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _parse_bool(text: str) -> bool | None:
+def parse_bool(text: str) -> bool | None:
+    """``1/true/yes/on`` -> True, ``0/false/no/off`` -> False, anything else -> None."""
     low = text.lower()
     if low in _BOOL_TRUE:
         return True
@@ -224,7 +225,7 @@ def parse_query(
     def get(key: str) -> str | None:
         if key not in query:
             return None
-        return _first(query[key])
+        return query_value(query[key])
 
     for name, key in POSTURE_KEYS.items():
         text = get(key)
@@ -321,7 +322,7 @@ def parse_query(
                              ("present", "present", "presentation mode")):
         text = get(key)
         if text:
-            flag = _parse_bool(text)
+            flag = parse_bool(text)
             if flag is None:
                 notices.append(f"Ignored {label} '{_short(text)}': use 1 or 0.")
             else:

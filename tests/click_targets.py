@@ -4,7 +4,7 @@ Given the camera the page reports and the meshes the page draws (the shared scen
 same way), find for each landmark a pixel where a click lands on it: a marker's centre when
 no opaque surface stands in front of it, or, for a structure (a muscle, the nerve), a pixel
 in the middle of the region where that structure is the nearest surface a click can take.
-The rules mirror what the page and :func:`viewer.selection.resolve_pick` do (markers within
+The rules mirror what the page and :func:`viewer.scene.picking.resolve_pick` do (markers within
 a few pixels win unless behind opaque bone; fainter meshes are looked through; faded layers
 near a landmark snap to it), so that a target found here is one a reader could click.  The
 test then clicks it with the real mouse and reads the card.
@@ -17,7 +17,8 @@ import pyvista as pv
 import vtk
 
 from meshes.landmarks import LANDMARKS
-from viewer import scene, selection
+from viewer import scene
+from viewer.scene import picking as selection
 from viewer.state import DEFAULT_OPACITY
 
 MARKER_SNAP_PX = 12.0  # sceneview.js MARKER_SNAP

@@ -6,7 +6,7 @@ import pytest
 
 from annotations import load_pack, render_markdown
 from meshes.landmarks import LANDMARK_IDS, LANDMARKS
-from viewer import cards
+from viewer.panels import cards
 
 
 @pytest.fixture(scope="module")

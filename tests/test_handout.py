@@ -18,7 +18,7 @@ from tests.conftest import (
     save_shot,
     scene_png,
 )
-from viewer import handout
+from viewer.serve import handout
 
 #: A landmark on the outside of the right hip, in front in the lateral view.
 CLICK_LANDMARK = "greater_trochanter_tip"
@@ -200,10 +200,10 @@ def _pick_cases(landmarks: dict) -> list[dict]:
 
 
 def test_page_resolves_clicks_as_the_viewer_does(handout_file, offline_page):
-    """The page's click rules give the same landmark as ``viewer.selection.resolve_pick``."""
+    """The page's click rules give the same landmark as ``viewer.scene.picking.resolve_pick``."""
     import numpy as np
 
-    from viewer import selection
+    from viewer.scene import picking as selection
 
     page = offline_page
     path, _ = handout_file

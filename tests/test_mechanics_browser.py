@@ -1,7 +1,7 @@
 """The mechanics panel in a real Panel server and real Chromium, beside the 3D view.
 
-A small page serves the real hip model's SceneView and the mechanics panel; the view follows
-the model (``follow_model``) as the app's does.  The tests move the panel's controls with the
+A small page serves one viewer session's 3D view and the mechanics panel; the view follows
+the session's model as the app's does.  The tests move the panel's controls with the
 mouse, as a teacher would, and compare the 3D view's pixels before and after.  Screenshots
 land in test-artifacts/.
 """
@@ -32,29 +32,30 @@ def changed_fraction(png_a: bytes, png_b: bytes, tolerance: int = 24) -> float:
 
 
 class MechanicsServer:
-    """A Panel server (thread of this process): per session a HipModel, its SceneView kept at
-    the model's posture, and the mechanics panel."""
+    """A Panel server (thread of this process): per session a viewer session, its 3D view
+    (which follows the session's model and state) and the mechanics panel."""
 
     def __init__(self):
         import panel as pn
 
-        from meshes.model import HipModel
-        from viewer import scene
-        from viewer.mechanics_panel import follow_model, mechanics_panel
-        from viewer.sceneview import SceneView
+        from viewer.panels.mechanics import mechanics_panel
+        from viewer.scene import shared
+        from viewer.scene.panel import ScenePanel
+        from viewer.session import Session
 
-        self.plotter = scene.build_plotter(HipModel())
+        shared.shared_plotter()
         self.sessions: list[dict] = []
         self.port = free_port()
 
         def page():
-            model = HipModel()
-            view = SceneView(self.plotter, min_height=560)
-            follow_model(model, view)
-            panel = mechanics_panel(model, view)
-            self.sessions.append({"model": model, "view": view, "panel": panel})
+            session = Session()
+            scene = ScenePanel(session)
+            scene.build()
+            scene.view.min_height = 560
+            panel = mechanics_panel(session.model, session.state)
+            self.sessions.append({"model": session.model, "view": scene.view, "panel": panel})
             side = pn.Column(panel, width=470, scroll=True, sizing_mode="stretch_height")
-            return pn.Row(side, view, sizing_mode="stretch_both", min_height=700, margin=0)
+            return pn.Row(side, scene, sizing_mode="stretch_both", min_height=700, margin=0)
 
         self.server = pn.serve({"mechanics": page}, port=self.port, address="127.0.0.1", show=False,
                                threaded=True, websocket_origin=[f"127.0.0.1:{self.port}"], start=True)
@@ -63,7 +64,6 @@ class MechanicsServer:
 
     def stop(self):
         self.server.stop()
-        self.plotter.close()
 
 
 def _listening(port: int) -> bool:
@@ -138,8 +138,8 @@ def test_weak_abductors_tilt_the_pelvis_in_the_view(page, mechanics_server):
 
     tilt = np.array(session["view"].transforms["pelvis"]).reshape(4, 4)
     assert np.degrees(np.arccos(np.clip(tilt[1, 1], -1, 1))) == pytest.approx(model.pelvic_drop, abs=0.1)
-    assert session["panel"].strength.value < 20
-    assert "drops" in session["panel"].stance_pane.object
+    assert session["panel"].stance.strength.value < 20
+    assert "drops" in session["panel"].stance.pane.object
     assert changed_fraction(level, dropped) > MIN_CHANGED
 
 
@@ -155,9 +155,9 @@ def test_play_moves_the_femur_through_the_action(page, mechanics_server):
     save_shot(page, "mechanics-animation-start")
     femur_start = np.array(view.transforms.get("femur_right", np.eye(4).ravel().tolist()))
 
-    press_until(page.locator(".mech-play button").first, lambda: session["panel"].play.value, "play")
+    press_until(page.locator(".mech-play button").first, lambda: session["panel"].animation.play.value, "play")
     wait_until(lambda: abs(model.adduction) > 20.0, what="the femur to abduct")
-    press_until(page.locator(".mech-play button").first, lambda: not session["panel"].play.value, "pause")
+    press_until(page.locator(".mech-play button").first, lambda: not session["panel"].animation.play.value, "pause")
     page.wait_for_timeout(800)
     moved = scene_png(page)
     save_shot(page, "mechanics-animation-abduction")

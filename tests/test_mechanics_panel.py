@@ -16,7 +16,7 @@ from meshes.landmarks import ACTIONS
 
 from meshes import model as model_module
 
-from viewer import mechanics_panel as mp  # noqa: E402
+from viewer.panels import mechanics as mp  # noqa: E402
 
 
 def new_panel(**posture):
@@ -171,19 +171,19 @@ def test_scrubbing_moves_the_femur_the_way_the_group_pulls(panel_and_model):
     model, panel = panel_and_model
     model.param.update(flexion=0.0, adduction=0.0, rotation=0.0)
     panel.group = "middle"
-    panel.frame.value = mp.FRAMES // 2
+    panel.animation.frame.value = mp.FRAMES // 2
     assert model.adduction < -30.0, "middle fibres abduct: the femur should move out"
-    panel.frame.value = 0
+    panel.animation.frame.value = 0
     assert model.adduction == pytest.approx(0.0)
 
     panel.group = "posterior"
-    panel.frame.value = mp.FRAMES // 2
+    panel.animation.frame.value = mp.FRAMES // 2
     assert model.rotation < -30.0 and model.flexion < -15.0, "posterior fibres near neutral: external rotation, extension"
     panel.group = "anterior"  # a new group puts the hip back where the animation started
     assert (model.flexion, model.rotation) == pytest.approx((0.0, 0.0))
-    panel.frame.value = mp.FRAMES // 2
+    panel.animation.frame.value = mp.FRAMES // 2
     assert model.rotation > 30.0, "anterior fibres rotate internally"
-    panel.frame.value = 0
+    panel.animation.frame.value = 0
     panel.group = "middle"
 
 
@@ -194,26 +194,26 @@ def test_weak_abductors_drop_the_pelvis_and_more_with_less_strength():
     model, panel = new_panel()
     drops = {}
     for strength in (100.0, 30.0, 10.0):
-        panel.strength.value = strength
+        panel.stance.strength.value = strength
         drops[strength] = model.pelvic_drop
         assert (model.flexion, model.adduction, model.rotation) == (0.0, 0.0, 0.0)
     assert drops[100.0] == 0.0
     assert 0.0 < drops[30.0] < drops[10.0]
-    assert "drops" in panel.stance_pane.object and "BW" in panel.stance_pane.object
-    report = panel.stance_report()
-    assert f"{report['joint_force_bw']:.2f} BW" in panel.stance_pane.object
+    assert "drops" in panel.stance.pane.object and "BW" in panel.stance.pane.object
+    report = panel.stance.report()
+    assert f"{report['joint_force_bw']:.2f} BW" in panel.stance.pane.object
 
-    panel.cane.value = True
+    panel.stance.cane.value = True
     assert model.pelvic_drop < drops[10.0], "a cane in the other hand lowers the drop"
 
-    panel.lurch.value = True
-    assert panel.lean.value > 0.0
+    panel.stance.lurch.value = True
+    assert panel.stance.lean.value > 0.0
     assert model.pelvic_drop == 0.0, "the compensating lean holds the pelvis level"
-    assert "stays level" in panel.stance_pane.object
+    assert "stays level" in panel.stance.pane.object
 
-    panel.lurch.value = False
-    panel.lean.value = 0.0
-    panel.level.clicks += 1
+    panel.stance.lurch.value = False
+    panel.stance.lean.value = 0.0
+    panel.stance.level.clicks += 1
     assert model.pelvic_drop == 0.0
 
 
@@ -224,12 +224,12 @@ def test_exercise_buttons_set_the_posture_and_name_the_exercise_card():
     model, panel = new_panel()
     entries = builtin_pack().entries
     for key, ex in mp.EXERCISES.items():
-        panel.exercise_buttons[key].clicks += 1
+        panel.exercises.buttons[key].clicks += 1
         for name, value in ex.posture.items():
             assert getattr(model, name) == pytest.approx(value)
         assert panel.card_id == ex.card_id and panel.card_id in entries
         roles = mp.exercise_roles(model.moment_arms(), ex)
-        html = panel.exercise_pane.object
+        html = panel.exercises.pane.object
         for group in mp.GROUPS:
             for axis, sign in ex.movement:
                 arm = group_arm(model, group, axis) * sign
@@ -237,7 +237,7 @@ def test_exercise_buttons_set_the_posture_and_name_the_exercise_card():
                 assert roles[group][axis] == expected
                 assert f"{expected}, {abs(arm):.0f} mm" in html
     assert {mp.EXERCISES[k].card_id for k in mp.EXERCISES} == {"exercise_clamshell", "exercise_side_lying_abduction"}
-    panel.exercise_buttons["sla"].clicks += 1
+    panel.exercises.buttons["sla"].clicks += 1
     roles = mp.exercise_roles(model.moment_arms(), mp.EXERCISES["sla"])
     assert all(roles[g]["abduction"] == "helps" for g in mp.GROUPS), "every part abducts in side-lying abduction"
 
@@ -257,38 +257,39 @@ def test_a_pull_arrow_starts_at_the_insertion_and_points_to_the_origin():
 
 
 def test_the_lines_of_pull_are_drawn_in_the_view_and_follow_the_posture():
-    from viewer import scene
-    from viewer.sceneview import SceneView
+    """The panel writes its lines of pull to the session state; the session's 3D view draws
+    them beside the selection's outlines and keeps the drawn part faded."""
+    from viewer.scene.panel import ScenePanel
+    from viewer.session import Session
 
-    model = model_module.HipModel()
-    plotter = scene.build_plotter(model)
-    try:
-        view = SceneView(plotter)
-        panel = mp.mechanics_panel(model, lambda: view)
-        before = dict(view.opacity)
-        assert not any(k.startswith(mp.ARROW_PREFIX) for k in view.footprints)
-        panel.show_arrows = True
-        assert view.opacity["gmed_middle_right"] == mp.ARROW_FADE, "the part is faded so its lines show"
-        mine = {k: v for k, v in view.footprints.items() if k.startswith(mp.ARROW_PREFIX)}
-        assert len(mine) == 2 * len(model.fibres("middle"))
-        model.flexion = 45.0
-        for i, path in enumerate(model.fibres("middle")):
-            assert view.footprints[f"pull_middle_{i}"][0] == pytest.approx(path[-1], abs=0.06)
+    session = Session()
+    scene = ScenePanel(session)
+    scene.build()
+    view, model, state = scene.view, session.model, session.state
+    panel = mp.mechanics_panel(model, state)
+    before = dict(view.opacity)
+    assert not any(k.startswith(mp.ARROW_PREFIX) for k in view.footprints)
+    panel.show_arrows = True
+    assert view.opacity["gmed_middle_right"] == mp.ARROW_FADE, "the part is faded so its lines show"
+    mine = {k: v for k, v in view.footprints.items() if k.startswith(mp.ARROW_PREFIX)}
+    assert len(mine) == 2 * len(model.fibres("middle"))
+    state.flexion = 45.0  # the session moves the model; the panel follows the model
+    for i, path in enumerate(model.fibres("middle")):
+        assert view.footprints[f"pull_middle_{i}"][0] == pytest.approx(path[-1], abs=0.06)
 
-        view.footprints = {"gmed_origin": [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]]}  # the app shows an attachment
-        assert "gmed_origin" in view.footprints and "pull_middle_0" in view.footprints
+    session.select("gmed_origin")  # the page shows an attachment outline too
+    assert "gmed_origin" in view.footprints and "pull_middle_0" in view.footprints
 
-        view.opacity = {**view.opacity, "gmed_middle_right": 1.0}  # the app applies its layer opacity
-        assert view.opacity["gmed_middle_right"] == mp.ARROW_FADE
+    state.opacity = {**state.opacity, "gmed_middle": 1.0}  # the reader sets the layer opaque
+    assert view.opacity["gmed_middle_right"] == mp.ARROW_FADE
 
-        panel.group = "whole"
-        assert sum(k.startswith(mp.ARROW_PREFIX) for k in view.footprints) == 2 * len(model.fibres("gmed"))
-        assert all(view.opacity[f"gmed_{g}_right"] == mp.ARROW_FADE for g in actions.GROUPS)
-        panel.show_arrows = False
-        assert set(view.footprints) == {"gmed_origin"}
-        assert view.opacity == {**before, "gmed_middle_right": 1.0}, "each part gets back the latest opacity set"
-    finally:
-        plotter.close()
+    panel.group = "whole"
+    assert sum(k.startswith(mp.ARROW_PREFIX) for k in view.footprints) == 2 * len(model.fibres("gmed"))
+    assert all(view.opacity[f"gmed_{g}_right"] == mp.ARROW_FADE for g in actions.GROUPS)
+    panel.show_arrows = False
+    assert set(view.footprints) == {"gmed_origin"}
+    assert view.opacity == {**before, "gmed_middle_right": 1.0, "gmed_middle_left": 1.0}, \
+        "each part gets back the latest opacity set"
 
 
 def test_why_explains_the_rotation_from_the_sign_of_the_lever(panel_and_model):

@@ -129,9 +129,9 @@ def test_a_hidden_layer_is_pointed_out_and_browsing_keeps_the_answers_card(make_
     app = make_app({"quiz_seed": str(seed)})
     panel = loaded(app)
     assert "is hidden" not in panel.question.html
-    app.layer_toggles["nerve"].value = False
+    app.layers.toggles["nerve"].value = False
     assert "Superior gluteal nerve” is hidden" in panel.question.html
-    app.layer_toggles["nerve"].value = True
+    app.layers.toggles["nerve"].value = True
     assert "is hidden" not in panel.question.html
 
     panel.take_pick("superior_gluteal_nerve")
@@ -156,7 +156,7 @@ def test_an_action_question_offers_to_show_its_posture(make_app):
     panel.answer(panel.quiz.current().answer)
     assert panel.posture_button.visible and panel.posture_button.label == "Show the hip at 90° of flexion"
     panel._on_posture()
-    assert app.model.flexion == 90 and app.sliders["flexion"].value == 90
+    assert app.model.flexion == 90 and app.posture.sliders["flexion"].value == 90
     panel._show_current()
     assert not panel.posture_button.visible
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from viewer import scene
-from viewer.sceneview import SceneView, encode_points_q16, encode_triangles
+from viewer.scene.encode import encode_points_q16, encode_triangles
+from viewer.scene.view import SceneView
 
 
 @pytest.fixture(scope="module")

@@ -37,7 +37,7 @@ class SceneServer:
     def __init__(self, model):
         import panel as pn
 
-        from viewer.sceneview import SceneView
+        from viewer.scene.view import SceneView
 
         self.model = model
         self.plotter = scene.build_plotter(model)

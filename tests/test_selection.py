@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from meshes.landmarks import LANDMARK_IDS
-from viewer.selection import (
+from viewer.scene.picking import (
     footprints_for,
     highlight_for,
     isolate_layers,

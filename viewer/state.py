@@ -1,433 +1,129 @@
-"""The state of one viewer session, and its share-link form.
+"""The state of one viewer session: the one thing every view reads and writes.
 
-Everything a reader can change that a link should restore lives in :class:`ViewState`:
-camera, posture, selection, reading level and layers.  :func:`parse_query` turns the query
-parameters of a URL into a state plus a list of short notices (one per value it had to
-ignore); :func:`to_query` is its inverse.  Both are pure: no Panel, no browser.
+:class:`SessionState` is a ``param.Parameterized``: a view shows a parameter by watching it
+and changes the session by setting it, never by reaching into another view.  Share links,
+following the presenter and the guided tour all come down to "apply a :class:`ViewState`"
+(:meth:`SessionState.apply`) and "take a snapshot" (:meth:`SessionState.snapshot`).
 
-Query parameters (all optional; defaults are left out of a link):
+The parameters that a share link restores are exactly the fields of
+:class:`viewer.viewstate.ViewState` (:data:`LINK_PARAMS`); the rest belong to this session
+only (notices, following, the side tab on show, the mechanics tab's lines of pull).
 
-=========  ===============================================  ===========================
-key        meaning                                          example
-=========  ===============================================  ===========================
-``sel``    selected structure or landmark id                ``gmed_middle``
-``level``  reading level: lay, student, clinician           ``clinician``
-``flex``   hip flexion, degrees (-30..120)                  ``40``
-``add``    hip adduction, degrees (-45..30; - is abduction) ``-10``
-``rot``    hip internal rotation, degrees (-45..45)         ``15``
-``drop``   pelvic drop, degrees (-15..15; + left side down) ``8``
-``view``   camera preset                                    ``posterior``
-``cam``    exact camera: position, focal point, view up     ``300,0,0,0,0,0,0,1,0``
-``hide``   hidden layers, comma separated                   ``gmax,nerve``
-``op``     layer opacities, ``layer:value`` pairs           ``gmax:0.3,bones:0.8``
-``colour`` colour the gluteus medius by fibre group (1/0)   ``0``
-``iso``    isolate the selection (1/0)                      ``1``
-``present`` presentation mode (1/0)                         ``1``
-``step``   tour step shown, from 1                          ``3``
-=========  ===============================================  ===========================
+This module also re-exports the value types and the link form, so ``viewer.state`` is the one
+import for state: :mod:`viewer.viewstate` (the snapshot) and :mod:`viewer.links` (the query).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from urllib.parse import urlencode
+import dataclasses
+import operator
+from contextlib import contextmanager
 
-from meshes.frame import POSTURE_RANGES
+import param
+from param.parameterized import Comparator
 
-LEVELS: tuple[str, ...] = ("lay", "student", "clinician")
-DEFAULT_LEVEL = "student"
-
-#: Layers a reader can show, hide and fade (names shared with ``viewer.scene.LAYERS``).
-LAYERS: tuple[str, ...] = (
-    "bones",
-    "gmed_anterior",
-    "gmed_middle",
-    "gmed_posterior",
-    "gmin",
-    "gmax",
-    "nerve",
-    "artery",
-    "safe_zone",
-    "landmarks",
+from viewer.links import parse_bool, parse_query, query_value, to_query, to_search  # noqa: F401
+from viewer.viewstate import (  # noqa: F401
+    CAMERA_PRESETS,
+    DEFAULT_HIDDEN,
+    DEFAULT_LEVEL,
+    DEFAULT_OPACITY,
+    DEFAULT_VIEW,
+    LAYER_LABELS,
+    LAYERS,
+    LEVELS,
+    PELVIC_DROP_RANGE,
+    POSTURE_KEYS,
+    Camera,
+    ViewState,
+    camera_from_dict,
+    matches_preset,
+    parse_camera,
 )
 
-LAYER_LABELS: dict[str, str] = {
-    "bones": "Bones",
-    "gmed_anterior": "Gluteus medius, anterior fibres",
-    "gmed_middle": "Gluteus medius, middle fibres",
-    "gmed_posterior": "Gluteus medius, posterior fibres",
-    "gmin": "Gluteus minimus",
-    "gmax": "Gluteus maximus",
-    "nerve": "Superior gluteal nerve",
-    "artery": "Superior gluteal artery",
-    "safe_zone": "Nerve safe-zone band",
-    "landmarks": "Landmark markers",
-}
+# A value equal to the current one is no change: views are not told (param compares numbers
+# and strings itself; cameras and layer sets are compared here by value).
+Comparator.equalities[Camera] = operator.eq
+Comparator.equalities[frozenset] = operator.eq
 
-#: Opacity of each layer when nothing says otherwise (the scene's own palette,
-#: ``viewer.scene.STYLES``).  Gluteus maximus starts faint so the medius beneath it stays
-#: visible from the side.
-DEFAULT_OPACITY: dict[str, float] = {
-    "bones": 1.0,
-    "gmed_anterior": 0.75,
-    "gmed_middle": 0.75,
-    "gmed_posterior": 0.75,
-    "gmin": 0.55,
-    "gmax": 0.22,
-    "nerve": 1.0,
-    "artery": 1.0,
-    "safe_zone": 0.35,
-    "landmarks": 1.0,
-}
-
-DEFAULT_HIDDEN: frozenset[str] = frozenset()
-
-CAMERA_PRESETS: tuple[str, ...] = ("lateral", "anterior", "posterior", "superior", "reset")
-DEFAULT_VIEW = "lateral"
-
-#: Query key of each posture angle.
-POSTURE_KEYS: dict[str, str] = {"flexion": "flex", "adduction": "add", "rotation": "rot"}
-
-#: Pelvic drop range, degrees (``meshes.model.PELVIC_DROP_RANGE``, kept equal by a test).
-PELVIC_DROP_RANGE: tuple[float, float] = (-15.0, 15.0)
-
-_BOOL_TRUE = {"1", "true", "yes", "on"}
-_BOOL_FALSE = {"0", "false", "no", "off"}
+#: The parameters a share link restores (the fields of ViewState), in its order.
+LINK_PARAMS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(ViewState))
+POSTURE_PARAMS: tuple[str, ...] = ("flexion", "adduction", "rotation")
+#: Changes a follower may make without leaving the presenter's view.
+PERSONAL_PARAMS: frozenset[str] = frozenset({"level", "present"})
 
 
-@dataclass(frozen=True)
-class Camera:
-    """An exact camera: where it stands, what it looks at, which way is up (pelvis frame, mm)."""
+class SessionState(param.Parameterized):
+    """Everything one browser session shows.  Views watch it; inputs set it."""
 
-    position: tuple[float, float, float]
-    focal_point: tuple[float, float, float]
-    view_up: tuple[float, float, float]
+    # --- what a link restores (ViewState's fields) -------------------------------------
+    flexion = param.Number(default=0.0, doc="Hip flexion (+) / extension (-), degrees")
+    adduction = param.Number(default=0.0, doc="Hip adduction (+) / abduction (-), degrees")
+    rotation = param.Number(default=0.0, doc="Hip internal (+) / external (-) rotation, degrees")
+    selection = param.String(default=None, allow_None=True, doc="Selected structure id")
+    level = param.Selector(default=DEFAULT_LEVEL, objects=list(LEVELS), doc="Reading level")
+    view = param.Selector(default=DEFAULT_VIEW, objects=list(CAMERA_PRESETS), doc="Camera preset")
+    camera = param.ClassSelector(class_=Camera, default=None, allow_None=True,
+                                 doc="Exact camera (None: the preset's)")
+    hidden = param.ClassSelector(class_=frozenset, default=DEFAULT_HIDDEN, doc="Hidden layers")
+    opacity = param.Dict(default=dict(DEFAULT_OPACITY), doc="Layer -> opacity")
+    colour_by_group = param.Boolean(default=True, doc="Gluteus medius coloured by fibre group")
+    isolate = param.Boolean(default=False, doc="Only the selection's layers shown")
+    pelvic_drop = param.Number(default=0.0, doc="Pelvic drop, degrees (+: left side down)")
+    present = param.Boolean(default=False, doc="Presentation mode")
+    tour_step = param.Integer(default=None, allow_None=True, doc="Tour step on show, from 1")
 
-    def as_dict(self) -> dict:
-        """The camera as the scene names it (``viewer.scene.frame_camera``)."""
-        return {
-            "position": list(self.position),
-            "focal_point": list(self.focal_point),
-            "view_up": list(self.view_up),
-        }
+    # --- this session only ---------------------------------------------------------------
+    notices = param.List(default=[], item_type=str, doc="Short notices shown above the card")
+    tab = param.String(default="Card", doc="The side tab on show")
+    scene_ready = param.Boolean(default=False, doc="The 3D view exists (the shared geometry is built)")
+    following = param.Boolean(default=False, doc="This session follows the presenter")
+    pull_lines = param.Dict(default={}, doc="Lines of pull drawn in the 3D view (name -> points)")
+    pull_groups = param.List(default=[], doc="Fibre groups whose lines of pull are drawn (kept faded)")
+    camera_reset = param.Event(doc="Put the camera back on the current preset")
+    screenshot = param.Event(doc="Save a PNG of the 3D view")
 
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._source = "reader"
 
-@dataclass(frozen=True)
-class ViewState:
-    """Everything a share link restores."""
+    # --- snapshots ---------------------------------------------------------------------------
+    def snapshot(self) -> ViewState:
+        """The state as a link restores it."""
+        return ViewState(**{name: getattr(self, name) for name in LINK_PARAMS})
 
-    flexion: float = 0.0
-    adduction: float = 0.0
-    rotation: float = 0.0
-    selection: str | None = None
-    level: str = DEFAULT_LEVEL
-    view: str = DEFAULT_VIEW
-    camera: Camera | None = None
-    hidden: frozenset[str] = DEFAULT_HIDDEN
-    opacity: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_OPACITY))
-    colour_by_group: bool = True
-    isolate: bool = False
-    pelvic_drop: float = 0.0
-    present: bool = False
-    tour_step: int | None = None  # 1-based step of the tour on show, if any
+    def apply(self, view: ViewState, source: str = "reader") -> None:
+        """Show ``view``: every link parameter at once (watchers are told once, together)."""
+        values = {name: getattr(view, name) for name in LINK_PARAMS}
+        values["opacity"] = dict(values["opacity"])
+        values["hidden"] = frozenset(values["hidden"])
+        with self.source(source):
+            self.param.update(**values)
 
     def posture(self) -> dict[str, float]:
-        return {"flexion": self.flexion, "adduction": self.adduction, "rotation": self.rotation}
+        return {name: float(getattr(self, name)) for name in POSTURE_PARAMS}
 
-    def visibility(self) -> dict[str, bool]:
-        return {layer: layer not in self.hidden for layer in LAYERS}
+    def add_notice(self, text: str) -> None:
+        self.notices = [*self.notices, text]
 
-    def with_changes(self, **changes) -> ViewState:
-        return replace(self, **changes)
+    def show_preset(self, name: str) -> None:
+        """The camera on preset ``name`` (again, if it is the current one)."""
+        if self.view == name and self.camera is None:
+            self.param.trigger("camera_reset")
+        else:
+            self.param.update(view=name, camera=None)
 
+    # --- who is changing it ------------------------------------------------------------------
+    @property
+    def changed_by(self) -> str:
+        """``"reader"`` for the reader's own input; ``"presenter"`` while a followed view is
+        applied (watchers use it to tell the two apart)."""
+        return self._source
 
-# ---------------------------------------------------------------------------------------
-# Parsing
-
-
-def query_value(value) -> str | None:
-    """One query value as text: Panel gives str, bokeh's session args give lists of bytes."""
-    if isinstance(value, (list, tuple)):
-        if not value:
-            return None
-        value = value[0]
-    if isinstance(value, bytes):
+    @contextmanager
+    def source(self, name: str):
+        old, self._source = self._source, name
         try:
-            value = value.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    if value is None:
-        return None
-    return str(value).strip()
-
-
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _parse_float(text: str) -> float | None:
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
-
-
-def parse_bool(text: str) -> bool | None:
-    """``1/true/yes/on`` -> True, ``0/false/no/off`` -> False, anything else -> None."""
-    low = text.lower()
-    if low in _BOOL_TRUE:
-        return True
-    if low in _BOOL_FALSE:
-        return False
-    return None
-
-
-def parse_camera(text: str) -> Camera | None:
-    """Nine finite numbers (position, focal point, view up), with a non-zero view direction
-    and a view-up vector that is not parallel to it; else None."""
-    parts = text.split(",")
-    if len(parts) != 9:
-        return None
-    values = [_parse_float(p) for p in parts]
-    if any(v is None for v in values):
-        return None
-    pos, foc, up = values[0:3], values[3:6], values[6:9]
-    d = [p - f for p, f in zip(pos, foc)]
-    norm_d = math.sqrt(sum(c * c for c in d))
-    norm_up = math.sqrt(sum(c * c for c in up))
-    if norm_d < 1e-6 or norm_up < 1e-6:
-        return None
-    cross = (d[1] * up[2] - d[2] * up[1], d[2] * up[0] - d[0] * up[2], d[0] * up[1] - d[1] * up[0])
-    if math.sqrt(sum(c * c for c in cross)) < 1e-6 * norm_d * norm_up:
-        return None
-    return Camera(tuple(pos), tuple(foc), tuple(up))
-
-
-def parse_query(
-    query: Mapping[str, object], known_ids: Iterable[str] = (), base: ViewState | None = None
-) -> tuple[ViewState, list[str]]:
-    """Read a view state from URL query parameters.
-
-    ``query`` maps key to value (a string, or a list of str/bytes as bokeh's
-    ``session_context.request.arguments`` gives them).  ``known_ids`` are the ids a selection
-    may name.  Every value that is malformed, unknown or out of range is left at its default
-    (posture values out of range are clamped to the range) and explained in one short notice.
-    Unknown keys are ignored silently: other tools add their own parameters to links.
-    """
-    state = base if base is not None else ViewState()
-    known = set(known_ids)
-    notices: list[str] = []
-    changes: dict[str, object] = {}
-
-    def get(key: str) -> str | None:
-        if key not in query:
-            return None
-        return query_value(query[key])
-
-    for name, key in POSTURE_KEYS.items():
-        text = get(key)
-        if text is None or text == "":
-            continue
-        value = _parse_float(text)
-        if value is None:
-            notices.append(f"Ignored {name} '{_short(text)}': not a number of degrees.")
-            continue
-        lo, hi = POSTURE_RANGES[name]
-        if not lo <= value <= hi:
-            clamped = min(max(value, lo), hi)
-            notices.append(f"{name.capitalize()} {value:g}° is outside {lo:g}..{hi:g}°; shown at {clamped:g}°.")
-            value = clamped
-        changes[name] = value
-
-    text = get("drop")
-    if text:
-        value = _parse_float(text)
-        lo, hi = PELVIC_DROP_RANGE
-        if value is None:
-            notices.append(f"Ignored pelvic drop '{_short(text)}': not a number of degrees.")
-        else:
-            if not lo <= value <= hi:
-                clamped = min(max(value, lo), hi)
-                notices.append(f"Pelvic drop {value:g}° is outside {lo:g}..{hi:g}°; shown at {clamped:g}°.")
-                value = clamped
-            changes["pelvic_drop"] = value
-
-    text = get("step")
-    if text:
-        if text.isdigit() and int(text) >= 1:
-            changes["tour_step"] = int(text)
-        else:
-            notices.append(f"Ignored tour step '{_short(text)}': use a step number from 1.")
-
-    text = get("sel")
-    if text == "":
-        changes["selection"] = None  # "sel=": nothing selected (over a tour step's selection)
-    elif text:
-        if text in known:
-            changes["selection"] = text
-        else:
-            notices.append(f"Ignored selection '{_short(text)}': no such structure.")
-
-    text = get("level")
-    if text:
-        if text.lower() in LEVELS:
-            changes["level"] = text.lower()
-        else:
-            notices.append(f"Ignored reading level '{_short(text)}': use lay, student or clinician.")
-
-    text = get("view")
-    if text:
-        if text.lower() in CAMERA_PRESETS:
-            changes["view"] = text.lower()
-        else:
-            notices.append(f"Ignored view '{_short(text)}': not a camera preset.")
-
-    text = get("cam")
-    if text:
-        camera = parse_camera(text)
-        if camera is None:
-            notices.append("Ignored the camera in the link: it needs nine numbers.")
-        else:
-            changes["camera"] = camera
-
-    text = get("hide")
-    if text is not None:
-        hidden = set()
-        bad = []
-        for item in filter(None, (p.strip() for p in text.split(","))):
-            (hidden.add(item) if item in LAYERS else bad.append(item))
-        if bad:
-            notices.append(f"Ignored unknown layer(s): {_short(', '.join(bad))}.")
-        changes["hidden"] = frozenset(hidden)
-
-    text = get("op")
-    if text:
-        opacity = dict(state.opacity)
-        bad = []
-        for item in filter(None, (p.strip() for p in text.split(","))):
-            layer, sep, raw = item.partition(":")
-            value = _parse_float(raw) if sep else None
-            if layer not in LAYERS or value is None or not 0.0 <= value <= 1.0:
-                bad.append(item)
-                continue
-            opacity[layer] = value
-        if bad:
-            notices.append(f"Ignored opacity value(s): {_short(', '.join(bad))}.")
-        changes["opacity"] = opacity
-
-    for key, attr, label in (("colour", "colour_by_group", "colour by fibre group"), ("iso", "isolate", "isolate"),
-                             ("present", "present", "presentation mode")):
-        text = get(key)
-        if text:
-            flag = parse_bool(text)
-            if flag is None:
-                notices.append(f"Ignored {label} '{_short(text)}': use 1 or 0.")
-            else:
-                changes[attr] = flag
-
-    return replace(state, **changes), notices
-
-
-# ---------------------------------------------------------------------------------------
-# Serialising
-
-
-def _num(value: float) -> str:
-    """Shortest clean text of a number: whole degrees stay whole, others keep 0.1 precision."""
-    rounded = round(float(value), 1)
-    if rounded == int(rounded):
-        return str(int(rounded))
-    return f"{rounded:.1f}"
-
-
-def _cam_num(value: float) -> str:
-    rounded = round(float(value), 2)
-    text = f"{rounded:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def to_query(state: ViewState, base: ViewState | None = None) -> dict[str, str]:
-    """The query parameters of a link that restores ``state``: what differs from ``base``
-    (the defaults; for a tour step, that step's view, which ``parse_query`` starts from)."""
-    default = ViewState()
-    base = base or default
-    out: dict[str, str] = {}
-    if state.selection != base.selection:
-        out["sel"] = state.selection or ""
-    if state.level != default.level:
-        out["level"] = state.level
-    for name, key in POSTURE_KEYS.items():
-        value = getattr(state, name)
-        if round(value, 1) != round(getattr(base, name), 1):
-            out[key] = _num(value)
-    if round(state.pelvic_drop, 1) != round(base.pelvic_drop, 1):
-        out["drop"] = _num(state.pelvic_drop)
-    if state.view != base.view:
-        out["view"] = state.view
-    if state.camera is not None and state.camera != base.camera:
-        c = state.camera
-        out["cam"] = ",".join(_cam_num(v) for v in (*c.position, *c.focal_point, *c.view_up))
-    if set(state.hidden) != set(base.hidden):
-        out["hide"] = ",".join(layer for layer in LAYERS if layer in state.hidden)
-    changed = [
-        f"{layer}:{_num_op(state.opacity[layer])}"
-        for layer in LAYERS
-        if layer in state.opacity
-        and abs(state.opacity[layer] - base.opacity.get(layer, DEFAULT_OPACITY[layer])) > 1e-3
-    ]
-    if changed:
-        out["op"] = ",".join(changed)
-    if state.colour_by_group != base.colour_by_group:
-        out["colour"] = "1" if state.colour_by_group else "0"
-    if state.isolate != base.isolate:
-        out["iso"] = "1" if state.isolate else "0"
-    if state.present:
-        out["present"] = "1"
-    if state.tour_step is not None:
-        out["step"] = str(state.tour_step)
-    return out
-
-
-def _num_op(value: float) -> str:
-    return f"{round(float(value), 2):.2f}".rstrip("0").rstrip(".") or "0"
-
-
-def to_search(state: ViewState, base: ViewState | None = None) -> str:
-    """The ``?a=b&c=d`` part of a share link (empty for the default view)."""
-    query = to_query(state, base)
-    return "?" + urlencode(query, safe=",:") if query else ""
-
-
-def camera_from_dict(camera: Mapping | None) -> Camera | None:
-    """A :class:`Camera` from a camera dict, named as the scene names it (``position``,
-    ``focal_point``, ``view_up``) or as vtk.js does (``focalPoint``, ``viewUp``)."""
-    if not camera:
-        return None
-    try:
-        focal = camera["focal_point"] if "focal_point" in camera else camera["focalPoint"]
-        up = camera["view_up"] if "view_up" in camera else camera["viewUp"]
-        text = ",".join(str(float(v)) for vec in (camera["position"], focal, up) for v in vec)
-    except (KeyError, TypeError, ValueError):
-        return None
-    return parse_camera(text)
-
-
-def matches_preset(camera: Camera | None, direction, view_up, tolerance_deg: float = 0.5) -> bool:
-    """True when ``camera`` looks along a preset: its direction from the focal point to the
-    eye and its view-up agree with the preset's within ``tolerance_deg``.  The view fits
-    the scene to the window after a preset, so distance and focal point are not compared."""
-    if camera is None:
-        return True
-
-    def unit(v):
-        n = math.sqrt(sum(c * c for c in v))
-        return [c / n for c in v] if n > 0 else [0.0, 0.0, 0.0]
-
-    d = unit([p - f for p, f in zip(camera.position, camera.focal_point)])
-    limit = math.cos(math.radians(tolerance_deg))
-    dot_d = sum(a * b for a, b in zip(d, unit(direction)))
-    dot_u = sum(a * b for a, b in zip(unit(camera.view_up), unit(view_up)))
-    return dot_d >= limit and dot_u >= limit
+            yield
+        finally:
+            self._source = old

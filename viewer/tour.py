@@ -1,7 +1,7 @@
 """Guided tours in the viewer: what a tour may name, and a step as a view state.
 
 Plain functions and a small navigator, no Panel: the tour file itself is read and checked by
-:mod:`annotations.tours`; :mod:`viewer.presentation` shows it.
+:mod:`annotations.tours`; :mod:`viewer.classroom.presentation` shows it.
 """
 
 from __future__ import annotations

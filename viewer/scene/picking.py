@@ -49,6 +49,9 @@ _STRUCTURE_LAYER: dict[str, str] = {
 }
 
 
+#: Faded layers (opacity below this) are looked through by clicks (see :func:`resolve_pick`).
+SEE_THROUGH_BELOW = 0.5
+
 def strip_side(actor: str) -> str:
     """``gmed_middle_right`` -> ``gmed_middle``; names without a side come back unchanged."""
     for suffix in ("_right", "_left"):
@@ -277,3 +280,16 @@ _FOOTPRINT_PART: dict[str, str] = {
     "superoposterior_facet": "superoposterior",
     "anterior_facet": "insertion",
 }
+
+
+def visible_layers(state) -> set[str]:
+    """Layers on screen: shown by the reader (``state.hidden``) and not hidden by isolation
+    (``state.isolate`` keeps only the selection's layers)."""
+    from viewer.viewstate import LAYERS
+
+    shown = {layer for layer in LAYERS if layer not in state.hidden}
+    if state.isolate:
+        keep = isolate_layers(state.selection)
+        if keep is not None:
+            shown &= set(keep)
+    return shown

@@ -1,6 +1,6 @@
 """The one description of the 3D scene: meshes, colours, opacity, landmark markers, cameras.
 
-Both the browser view (:class:`viewer.sceneview.SceneView`) and off-screen renders
+Both the browser view (:class:`viewer.scene.view.SceneView`) and off-screen renders
 (:func:`render_png`, used by the README and the tests) are built from the PyVista plotter
 returned by :func:`build_plotter`.  Nothing here imports Panel.
 

@@ -140,7 +140,7 @@ def serve(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequence[str]
         print("Serving every network interface: anyone who can reach this machine can open the viewer.",
               file=out, flush=True)
     print("Press Ctrl+C to stop.", file=out, flush=True)
-    from viewer.app import warm_up
+    from viewer.scene.shared import warm_up
 
     warm_up()  # build the shared scene now, so the first reader does not wait for it
     server.start()

@@ -7,12 +7,12 @@ and no network.  Everything it needs is inside the file:
 * the drawing code of the browser view (``static/sceneview.js``), run against a small
   stand-in for the Panel model, so meshes, colours, picking and highlights behave as in the
   viewer;
-* the scene, encoded exactly as the viewer sends it (:func:`viewer.sceneview.encode_plotter`
+* the scene, encoded exactly as the viewer sends it (:func:`viewer.scene.view.encode_plotter`
   over :func:`viewer.scene.build_plotter`: quantized, delta-coded, deflate-compressed);
 * the content pack: every card at the three reading levels, pre-rendered to safe HTML with
-  :func:`annotations.render_markdown` (through :mod:`viewer.cards`), as JSON in a
+  :func:`annotations.render_markdown` (through :mod:`viewer.panels.cards`), as JSON in a
   ``<script type="application/json">`` tag;
-* the click rules of :mod:`viewer.selection` as tables (actor -> structure, actor -> layer,
+* the click rules of :mod:`viewer.scene.picking` as tables (actor -> structure, actor -> layer,
   landmark -> layer, snap radius, see-through layers) and the landmark positions, so a click
   resolves to a card in the page.
 
@@ -29,9 +29,19 @@ import pathlib
 import re
 import sys
 
-from viewer import cards, selection
+from viewer.panels import cards
+from viewer.scene import picking as selection
 
-_STATIC = pathlib.Path(__file__).parent / "static"
+_HERE = pathlib.Path(__file__).parent
+_VIEWER = _HERE.parent
+#: Where each file the hand-out inlines lives (beside the component that uses it).
+_FILES = {
+    "sceneview.js": _VIEWER / "scene" / "sceneview.js",
+    "sceneview.css": _VIEWER / "scene" / "sceneview.css",
+    "app.css": _VIEWER / "static" / "app.css",
+    "handout.css": _HERE / "handout.css",
+    "handout.js": _HERE / "handout.js",
+}
 
 #: Largest hand-out written (bytes): small enough to mail or put on a course page.
 MAX_BYTES = 8 * 1024 * 1024
@@ -40,10 +50,7 @@ MAX_BYTES = 8 * 1024 * 1024
 VTK_JS_IN_PANEL = pathlib.Path("dist", "bundled", "abstractvtkplot", "vtk.js@30.1.0", "vtk.js")
 
 #: Faded layers (opacity below this) are looked through by clicks, as in the viewer.
-try:  # the viewer's own threshold, where the app module imports
-    from viewer.app import SEE_THROUGH_BELOW
-except Exception:  # pragma: no cover - the app needs Panel widgets; the hand-out does not
-    SEE_THROUGH_BELOW = 0.5
+SEE_THROUGH_BELOW = selection.SEE_THROUGH_BELOW
 
 TITLE = "Hip anatomy: gluteus medius"
 
@@ -103,7 +110,7 @@ def _json_for_script(data) -> str:
 def _sceneview_classic() -> str:
     """``static/sceneview.js`` (an ES module exporting ``render``) as a classic script that
     sets ``window.HipSceneView.render``: a file:// page cannot import modules."""
-    src = (_STATIC / "sceneview.js").read_text(encoding="utf-8")
+    src = _FILES["sceneview.js"].read_text(encoding="utf-8")
     if "export function render" not in src:
         raise HandoutError("static/sceneview.js no longer exports render()")
     body = src.replace("export function render", "function render")
@@ -153,13 +160,13 @@ def handout_data(model, pack, plotter) -> dict:
     from annotations import READING_LEVELS
     from meshes.landmarks import LANDMARKS
     from viewer import scene as _scene
-    from viewer.sceneview import encode_plotter
+    from viewer.scene.encode import encode_plotter
 
     encoded = encode_plotter(plotter)
     params = encoded["params"]
     actors = [rec["name"] for rec in params["scene_meta"]["actors"]]
 
-    # Click rules (viewer.selection) as tables over this scene's actors.
+    # Click rules (viewer.scene.picking) as tables over this scene's actors.
     actor_structure = {a: selection.structure_of_actor(a) for a in actors}
     actor_layer = {a: selection.layer_of_actor(a) for a in actors}
     landmarks = {lid: _round(xyz) for lid, xyz in _scene.marker_positions(model).items()}
@@ -251,11 +258,11 @@ def _structure_select(structures) -> str:
 def handout_html(data: dict) -> str:
     """The whole page as one string."""
     css = "\n".join(
-        (_STATIC / name).read_text(encoding="utf-8") for name in ("sceneview.css", "app.css", "handout.css")
-        if (_STATIC / name).exists()
+        _FILES[name].read_text(encoding="utf-8") for name in ("sceneview.css", "app.css", "handout.css")
+        if _FILES[name].exists()
     )
     vtk_js = vtk_js_path().read_text(encoding="utf-8")
-    js = (_STATIC / "handout.js").read_text(encoding="utf-8")
+    js = _FILES["handout.js"].read_text(encoding="utf-8")
     title = html.escape(data["title"])
     return "\n".join([
         "<!DOCTYPE html>",

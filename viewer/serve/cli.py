@@ -285,7 +285,7 @@ def can_open_browser() -> bool:
 
 
 def run_serve(args) -> int:
-    from viewer.server import ServeError, serve
+    from viewer.serve.server import ServeError, serve
 
     if args.content:
         import annotations
@@ -321,7 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export-mesh":
             return run_export_mesh(args)
         if args.command == "export-html":
-            from viewer.handout import main_export_html
+            from viewer.serve.handout import main_export_html
 
             return main_export_html(args.out, content_dirs=tuple(args.content))
         if args.command == "check-content":

@@ -7,8 +7,8 @@
 * :class:`KeyListener` reports the presentation keys (→/←, PageDown/PageUp, Space, R, L, Esc)
   in presentation mode and, in the page, once the tour has started; never while the reader
   types in a field or works a control that uses those keys (a list, a slider, tabs).
-* :class:`TourPresenter` wires them to one :class:`viewer.app.HipViewerApp`: a step becomes a
-  view state (:func:`viewer.tour.step_state`) shown with ``apply_state``.
+* :class:`TourPresenter` wires them to one session's state: a step becomes a view state
+  (:func:`viewer.tour.step_state`) applied to ``session.state``.
 
 Tour loading and step logic live in :mod:`annotations.tours` and :mod:`viewer.tour`.
 """
@@ -21,17 +21,14 @@ from pathlib import Path
 import panel as pn
 import param
 
-from meshes.landmarks import BY_ID
-from viewer.state import ViewState, parse_query
+from viewer.state import Camera, ViewState, parse_query
 from viewer.tour import Tour, TourNav, step_state
 
 log = logging.getLogger(__name__)
 
-STATIC = Path(__file__).with_name("static")
-TOUR_CSS = (STATIC / "tour.css").read_text(encoding="utf-8")
-
-#: Time the page takes to settle its layout before the view is fitted again (ms).
-REFIT_AFTER_MS = 450
+HERE = Path(__file__).parent
+STATIC = HERE.parent / "static"
+TOUR_CSS = (HERE / "tour.css").read_text(encoding="utf-8")
 
 KEY_HINT = (
     "<kbd>→</kbd>/<kbd>←</kbd> next/back · <kbd>R</kbd> reset view · "
@@ -230,11 +227,17 @@ class KeyListener(pn.custom.JSComponent):
             self._on_key(data["key"])
 
 
-class TourPresenter:
-    """The tour and presentation mode of one :class:`viewer.app.HipViewerApp`."""
+class TourPresenter(pn.viewable.Viewer):
+    """The tour and presentation mode of one session: the Tour tab (:attr:`panel`), the
+    caption column of presentation mode (:attr:`stage`), the header's button
+    (:attr:`button`) and the key listener (:attr:`keys`).  A step is a view state
+    (:func:`viewer.tour.step_state`) applied to the session's state; the caption follows
+    ``state.tour_step`` whoever set it (a key, a button, a link, the presenter)."""
 
-    def __init__(self, app, tour: Tour | None, problem: str | None = None):
-        self.app = app
+    def __init__(self, session, tour: Tour | None, problem: str | None = None, **params):
+        super().__init__(**params)
+        self.session = session
+        self.state = state = session.state
         self.tour = tour
         self.nav = TourNav(tour) if tour is not None else None
         self.labels = True
@@ -247,18 +250,28 @@ class TourPresenter:
         self.button = PresentButton(on_action=self.action, css_classes=["present-entry"], margin=(8, 10))
         self.keys = KeyListener(on_key=self.action)
         if problem:
-            app.notices.append(f"Tour problem: {problem}")
-        start = app.state.tour_step
-        if start is not None and self.nav is not None:
-            if start > self.nav.count:
-                app.notices.append(f"Ignored tour step {start}: the tour has {self.nav.count} steps.")
-                app.state = app.state.with_changes(tour_step=None)
-            else:
-                # The link holds what differs from the step's own view.
-                self.nav.go(start)
-                app.state, _ = parse_query(app.query, app.ids, base=self.link_base(app.state))
-        elif start is not None:
-            app.state = app.state.with_changes(tour_step=None)
+            state.add_notice(f"Tour problem: {problem}")
+        self._start_from_link()
+        state.param.watch(lambda e: self._on_step(e.new), "tour_step")
+        state.param.watch(lambda e: self._show_mode(e.new), "present")
+        state.param.watch(lambda e: self._render(), "selection")
+        self._render()
+        self._show_mode(state.present)
+
+    def _start_from_link(self) -> None:
+        state, start = self.state, self.state.tour_step
+        if start is None:
+            return
+        if self.nav is None:
+            state.tour_step = None
+        elif start > self.nav.count:
+            state.add_notice(f"Ignored tour step {start}: the tour has {self.nav.count} steps.")
+            state.tour_step = None
+        else:
+            # The link holds what differs from the step's own view.
+            self.nav.go(start)
+            view, _ = parse_query(self.session.query, self.session.ids, base=self.link_base(state.snapshot()))
+            state.apply(view)
 
     def link_base(self, state) -> ViewState | None:
         """What a link with ``state``'s tour step starts from: that step's view."""
@@ -267,40 +280,18 @@ class TourPresenter:
             return None
         return step_state(self.tour.steps[n - 1], n, ViewState())
 
-    # ----------------------------------------------------------------- layout
+    def __panel__(self):
+        return pn.Column(self.panel, scroll=True, sizing_mode="stretch_both", css_classes=["tour-column"])
 
-    def attach(self, header, sidebar, main, right, layout) -> None:
-        """Put the tour into the page: the Tour tab, the header button, the caption column
-        of presentation mode and the key listener."""
-        self._chrome = (header, sidebar, right)
-        self._header = header
-        if self.tour is not None:
-            right.append(("Tour", pn.Column(self.panel, scroll=True, sizing_mode="stretch_both",
-                                            css_classes=["tour-column"])))
-        main.append(self.stage)
-        header.append(self.button)
-        layout.append(self.keys)
-        # The name of the selection follows whatever chose it (a click, the list, a step).
-        self.app.structures.param.watch(lambda e: self._render(), "value")
-        self._render()
-        self._show_mode(self.app.state.present, refit=False)
+    # ----------------------------------------------------------------- mode and keys
 
-    def _show_mode(self, present: bool, refit: bool = True) -> None:
-        for part in self._chrome:
-            part.visible = not present
+    def _show_mode(self, present: bool) -> None:
         self.stage.visible = present
         self.keys.presenting = present
         self._arm_keys()
-        if refit and self.app.view is not None and self.app.state.camera is None:
-            # The view changes size with the layout; fit the model again once it has.
-            self.app._later(REFIT_AFTER_MS, self._refit)
 
     def _arm_keys(self) -> None:
-        self.keys.active = self.app.state.present or (self.nav is not None and self.nav.number is not None)
-
-    def _refit(self) -> None:
-        if self.app.view is not None and self.app.state.camera is None:
-            self.app.view.set_camera_preset(self.app.state.view)
+        self.keys.active = self.state.present or (self.nav is not None and self.nav.number is not None)
 
     # ----------------------------------------------------------------- actions
 
@@ -328,27 +319,15 @@ class TourPresenter:
         if self.nav is None or number is None:
             return
         self.nav.go(number)
-        app = self.app
-        app._own_change()  # a follower who steps through the tour explores on their own
-        state = step_state(self.nav.step, self.nav.number, app.state)
+        view = step_state(self.nav.step, self.nav.number, self.state.snapshot())
         if not self.labels:
-            state = state.with_changes(hidden=state.hidden | {"landmarks"})
-        if app.view is None:  # the 3D view is still being built: it starts from this state
-            app.state = state
-            app._show_widgets(state)
-            app._render_card()
-            app._schedule_url()
-        else:
-            app.apply_state(state)
-            if app.mechanics is not None and state.selection and state.selection.startswith("gmed_") \
-                    and state.selection[len("gmed_"):] in ("anterior", "middle", "posterior"):
-                app.mechanics.group = state.selection[len("gmed_"):]
+            view = view.with_changes(hidden=view.hidden | {"landmarks"})
+        self.state.apply(view)
         self._arm_keys()
         self._render()
 
-    def follow_step(self, number: int | None) -> None:
-        """The presenter's tour step (followed view): show its caption; the view itself has
-        already been shown."""
+    def _on_step(self, number: int | None) -> None:
+        """The step on show changed (this reader, a link or the presenter): its caption."""
         if self.nav is None or self.nav.number == number:
             return
         if number is not None and not 1 <= number <= self.nav.count:
@@ -358,50 +337,30 @@ class TourPresenter:
         self._render()
 
     def set_present(self, present: bool) -> None:
-        if present == self.app.state.present:
-            return
-        self.app.update(present=present)
-        self._show_mode(present)
-        self._render()
+        self.state.present = present
 
     def reset_view(self) -> None:
         """The camera of the step on show (or the reset preset), posture and layers kept."""
-        app = self.app
-        if app.view is None:
-            return
         step = self.nav.step if self.nav is not None else None
         if step is None or isinstance(step.camera, str):
-            app._on_camera_button(step.camera if step is not None else "reset")
+            self.state.show_preset(step.camera if step is not None else "reset")
         else:
-            cam = {"position": list(step.camera.position), "focal_point": list(step.camera.focal_point),
-                   "view_up": list(step.camera.view_up)}
-            app.view.camera = {**(app.view.camera or {}), **cam}
-            app._mark_preset(None)
-            from viewer.state import camera_from_dict
-
-            app.update(camera=camera_from_dict(cam))
+            self.state.camera = Camera(tuple(step.camera.position), tuple(step.camera.focal_point),
+                                       tuple(step.camera.view_up))
 
     def toggle_labels(self) -> None:
         """Landmark markers and the name of the selection, both on or both off."""
         self.labels = not self.labels
-        self.app.layer_toggles["landmarks"].value = self.labels
+        hidden = self.state.hidden - {"landmarks"} if self.labels else self.state.hidden | {"landmarks"}
+        self.state.hidden = frozenset(hidden)
         self._render()
 
     # ----------------------------------------------------------------- drawing
 
-    def selection_name(self) -> str:
-        sid = self.app.structures.value or None
-        if not sid:
-            return ""
-        entry = self.app.pack.entries.get(sid)
-        if entry is not None:
-            return entry.name
-        return BY_ID[sid].name if sid in BY_ID else sid
-
     def _render(self) -> None:
         from annotations import render_markdown
 
-        fields = {"label": self.selection_name(), "show_label": self.labels}
+        fields = {"label": self.session.name_of(self.state.selection), "show_label": self.labels}
         if self.nav is None:
             fields.update(tour_title="", position="", step_title="No tour",
                           caption_html="<p>No tour is loaded.</p>", at_start=True, at_end=True, started=False)
@@ -422,10 +381,6 @@ class TourPresenter:
             )
         for view in (self.stage, self.panel):
             view.param.update(**fields)
-
-    def refresh(self) -> None:
-        """Redraw the selection's name (after the reader chose another structure)."""
-        self._render()
 
 
 def session_tour(tour_file, ids) -> tuple[Tour | None, str | None]:

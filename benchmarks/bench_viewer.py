@@ -113,7 +113,7 @@ def rows() -> list[dict]:
 
     from meshes.model import HipModel
     from viewer import scene
-    from viewer.sceneview import SceneView
+    from viewer.scene.view import SceneView
 
     model = HipModel()
     plotter = scene.build_plotter(model)

@@ -694,7 +694,7 @@ class HipViewerApp:
         sentence = None
         if self.scene_ready and cards.group_key(sid, self._moment_arms()) is not None:
             sentence = cards.action_line(sid, self._moment_arms(), self.state.posture(),
-                                         with_mm=self.state.level != "lay")
+                                         with_mm=self.state.level != "lay", level=self.state.level)
         entry = self.pack.entries.get(sid)
         if entry is None:
             return cards.missing_card_html(sid, self.pack.disclaimer, sentence)

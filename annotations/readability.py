@@ -131,10 +131,10 @@ class Reading:
 
 
 def _without_glosses(text: str, terms=()) -> str:
-    t = re.sub(r"\s*\(([^()]*)\)", lambda m: "" if len(words(m.group(1))) <= GLOSS_WORDS else m.group(0), text)
+    t = text
     for term in sorted(terms, key=len, reverse=True):
         t = re.sub(re.escape(term), "Name", t, flags=re.IGNORECASE)
-    return t
+    return re.sub(r"\s*\(([^()]*)\)", lambda m: "" if len(words(m.group(1))) <= GLOSS_WORDS else m.group(0), t)
 
 
 def reading(text: str, long_words: int = LONG_SENTENCE_WORDS, terms=()) -> Reading:

@@ -43,15 +43,15 @@ def test_action_words_follow_the_sign_of_the_moment_arms():
     [
         ({}, "With your hip straight,"),
         ({"flexion": 40}, "With your hip bent forward 40°,"),
-        ({"flexion": -20, "adduction": -10}, "With your hip stretched back 20° and your leg out to the side 10°,"),
+        ({"flexion": -20, "adduction": -10}, "Your hip is stretched back 20° and your leg is out to the side 10°. Here"),
         ({"rotation": 30}, "With your thigh turned in 30°,"),
     ],
 )
 def test_the_lay_line_speaks_everyday_words(posture, lead):
     arms = {"posterior": {"flexion": -12.0, "abduction": 30.0, "internal_rotation": -8.0}}
     line = cards.action_line("gmed_posterior", arms, posture, level="lay")
-    assert line == (f"{lead} the back part lifts your leg out to the side, pulls your thigh back "
-                    "and turns your thigh outwards.")
+    assert line == (f"{lead} the back part lifts your leg out to the side and pulls your thigh back. "
+                    "It also turns your thigh outwards.")
     arms = {"anterior": {"flexion": 1.0, "abduction": 30.0, "internal_rotation": 8.0}}
     assert cards.action_line("gmed_anterior", arms, posture, level="lay").endswith(
         "the front part lifts your leg out to the side and turns your thigh inwards.")

@@ -79,19 +79,30 @@ def posture_phrase(flexion: float, adduction: float = 0.0, rotation: float = 0.0
     return "At " + _join(parts)
 
 
-def lay_posture_phrase(flexion: float, adduction: float = 0.0, rotation: float = 0.0) -> str:
-    """The posture in everyday words: ``"With your hip straight"``, ``"With your hip bent
-    forward 40° and your leg out to the side 10°"``."""
+def lay_posture_parts(flexion: float, adduction: float = 0.0, rotation: float = 0.0) -> list[str]:
+    """The posture in everyday words, one part per angle that is not zero:
+    ``["your hip is bent forward 40°", "your leg is out to the side 10°"]``."""
     parts = []
     if round(flexion) != 0:
-        parts.append(f"your hip {'bent forward' if flexion > 0 else 'stretched back'} {abs(round(flexion))}°")
+        parts.append(f"your hip is {'bent forward' if flexion > 0 else 'stretched back'} {abs(round(flexion))}°")
     if round(adduction) != 0:
-        parts.append(f"your leg {'crossed in' if adduction > 0 else 'out to the side'} {abs(round(adduction))}°")
+        parts.append(f"your leg is {'crossed in' if adduction > 0 else 'out to the side'} {abs(round(adduction))}°")
     if round(rotation) != 0:
-        parts.append(f"your thigh turned {'in' if rotation > 0 else 'out'} {abs(round(rotation))}°")
+        parts.append(f"your thigh is turned {'in' if rotation > 0 else 'out'} {abs(round(rotation))}°")
+    return parts
+
+
+def lay_posture_phrase(flexion: float, adduction: float = 0.0, rotation: float = 0.0) -> str:
+    """``"With your hip straight"``, ``"With your hip bent forward 40°"``; a posture of more
+    than one angle as its own sentence, ``"Your hip is bent forward 40° and your leg is out
+    to the side 10°."``"""
+    parts = lay_posture_parts(flexion, adduction, rotation)
     if not parts:
         return "With your hip straight"
-    return "With " + _join(parts)
+    if len(parts) == 1:
+        return "With " + parts[0].replace(" is ", " ", 1)
+    text = _join(parts)
+    return text[:1].upper() + text[1:] + "."
 
 
 def _join(items: Sequence[str]) -> str:
@@ -159,11 +170,16 @@ def action_line(
     flex, add, rot = posture.get("flexion", 0.0), posture.get("adduction", 0.0), posture.get("rotation", 0.0)
     if level == "lay":
         subject = LAY_SUBJECTS.get(selection, "this muscle")
-        lead = lay_posture_phrase(flex, add, rot) + ","
-        phrases = action_phrases(moment_arms[key], level="lay")
+        lead = lay_posture_phrase(flex, add, rot)
+        lead = f"{lead} Here" if lead.endswith(".") else f"{lead},"
+        phrases = [_third_person(p) for p in action_phrases(moment_arms[key], level="lay")]
         if not phrases:
             return f"{lead} {subject} has almost no pull on the hip."
-        return f"{lead} {subject} {_join([_third_person(p) for p in phrases])}."
+        # at most two actions a sentence, so the line stays short
+        line = f"{lead} {subject} {_join(phrases[:2])}."
+        if phrases[2:]:
+            line += f" It also {_join(phrases[2:])}."
+        return line
     subject = _SUBJECTS.get(selection, BY_ID[selection].name if selection in BY_ID else selection)
     lead = posture_phrase(flex, add, rot)
     if lead == "In the neutral posture":

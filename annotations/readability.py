@@ -40,7 +40,7 @@ LONG_SENTENCE_WORDS = 25
 #: A bracketed gloss of at most this many words is left out of the measure.
 GLOSS_WORDS = 4
 
-_ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "approx.", "vs.", "cf.", "Dr.", "Fig.", "No.", "p.")
+_ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "approx.", "vs.", "cf.", "Dr.", "Fig.")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’.\-][A-Za-z0-9]+)*")
 _VOWELS = re.compile(r"[aeiouy]+")
 
@@ -80,7 +80,7 @@ def sentences(text: str) -> list[str]:
     after a known abbreviation (e.g., et al.) or inside a number."""
     t = " ".join(text.split())
     for abbr in _ABBREVIATIONS:
-        t = t.replace(abbr, abbr.replace(".", "\u2024"))
+        t = re.sub(r"(?<![A-Za-z])" + re.escape(abbr), abbr.replace(".", "\u2024"), t)
     parts = re.split(r"(?<=[.!?])['\"”’)]*\s+(?=[^a-z])", t)
     return [p.replace("\u2024", ".").strip() for p in parts if _WORD.search(p)]
 

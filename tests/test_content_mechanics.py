@@ -169,9 +169,9 @@ STATEMENTS = [
      lambda: abs(crossing("posterior", "internal_rotation")[0] - 40) <= 5),
     ("gmed_posterior", "It keeps some abduction leverage even at 90 deg flexion",
      lambda: "abduction" in named("posterior", 90)),
-    ("tour", "Flex the hip to 70° and the same fibres rotate it internally",
+    ("tour", "Bend the hip to 70° and the same fibres turn the thigh inwards",
      lambda: "internal_rotation" in named("posterior", 70)),
-    ("tour", "between about 30° and 60° of flexion",
+    ("tour", "Their turning action flips between about 30° and 60° of bending",
      lambda: 30 <= crossing("posterior", "internal_rotation")[0] <= 60),
 ]
 

@@ -70,6 +70,17 @@ _ACTION_NOUNS: dict[str, str] = {
     "external_rotation": "external rotation",
 }
 
+#: Everyday words for an action, as the verb of a question ("which part ... lifts the leg
+#: out to the side?"); the anatomical term follows in brackets.
+_ACTION_PLAIN: dict[str, str] = {
+    "abduction": "lifts the leg out to the side",
+    "adduction": "pulls the leg in",
+    "flexion": "swings the thigh forward",
+    "extension": "pulls the thigh back",
+    "internal_rotation": "turns the thigh inwards",
+    "external_rotation": "turns the thigh outwards",
+}
+
 
 # ---------------------------------------------------------------------------------------
 # Questions
@@ -314,7 +325,7 @@ def artery_questions(pack) -> list[Question]:
         if _whole_says_same(e, found, value):
             continue
         answer = value(e)
-        q = _choice(f"artery:{e.id}", f"Which artery mainly supplies {structure_phrase(e.name)}?", answer,
+        q = _choice(f"artery:{e.id}", f"Which artery brings most of the blood to {structure_phrase(e.name)}?", answer,
                     [*[a for a in pack_arteries if a != answer], *EXTRA_ARTERIES], e.id,
                     " ".join(e.facts.blood_supply.text.split()),
                     preferred=len([a for a in pack_arteries if a != answer]))
@@ -402,10 +413,10 @@ def action_questions(pack) -> list[Question]:
             if not all(_OPPOSITE[action] in acts for g, acts in parts.items() if g != having[0]):
                 continue
             g = having[0]
-            verb = _ACTION_NOUNS[action]
+            verb = f"{_ACTION_PLAIN[action]} ({_ACTION_NOUNS[action]})"
             names = [_name(groups[o]) for o in parts if o != g]
             q = _choice(f"which_part:{action}:{angle}",
-                        f"At {said}, which part of gluteus medius produces {verb}?",
+                        f"At {said}, which part of gluteus medius {verb}?",
                         _name(groups[g]), names, groups[g].id,
                         " ".join(groups[g].facts.actions.text.split()) if groups[g].facts.actions else "",
                         flexion=float(angle))

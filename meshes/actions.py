@@ -54,7 +54,16 @@ NEUTRAL_WORDS: dict[str, str] = {
 #: size of the uncertainty between musculoskeletal models for one muscle path
 #: (Delp et al. 1999, J Biomech 32:493, compare model and cadaver arms within a few mm);
 #: small enough that a lever of a few millimetres that grows with flexion is still named.
+#: The one threshold for every place that names an action: the card's "In this posture"
+#: line, the Mechanics tab, the quiz's action questions and the checks of the content pack.
 DEAD_BAND_MM = 2.0
+
+#: Action ids (as in ``meshes.landmarks.ACTIONS``) of the positive / negative sign of each axis.
+ACTION_IDS: dict[str, tuple[str, str]] = {
+    "abduction": ("abduction", "adduction"),
+    "flexion": ("flexion", "extension"),
+    "internal_rotation": ("internal_rotation", "external_rotation"),
+}
 
 DEFAULT_FLEXION = np.arange(POSTURE_RANGES["flexion"][0], POSTURE_RANGES["flexion"][1] + 0.1, 5.0)
 
@@ -260,6 +269,58 @@ def action_word(axis: str, arm_mm: float, threshold_mm: float = DEAD_BAND_MM) ->
     return pos if arm_mm > 0 else neg
 
 
+def named_actions(moment_arms_for_group: Mapping[str, float], threshold_mm: float = DEAD_BAND_MM) -> list[tuple[str, str, float]]:
+    """The actions one fibre group has at one posture, strongest lever first:
+    ``[(axis, action id, moment arm mm), ...]`` with action ids as in
+    ``meshes.landmarks.ACTIONS``.  An arm under ``threshold_mm`` names nothing.  Every place
+    that says what a part does at a posture reads it here."""
+    ranked = sorted(
+        (ax for ax in AXES if ax in moment_arms_for_group),
+        key=lambda ax: -abs(float(moment_arms_for_group[ax])),
+    )
+    out = []
+    for ax in ranked:
+        r = float(moment_arms_for_group[ax])
+        if math.isfinite(r) and abs(r) >= threshold_mm:
+            out.append((ax, ACTION_IDS[ax][0 if r > 0 else 1], r))
+    return out
+
+
+def action_ids(moment_arms_for_group: Mapping[str, float], threshold_mm: float = DEAD_BAND_MM) -> set[str]:
+    """The action ids (``meshes.landmarks.ACTIONS``) of :func:`named_actions`, as a set."""
+    return {a for _, a, _ in named_actions(moment_arms_for_group, threshold_mm)}
+
+
+def action_holds(moment_arms_for_group: Mapping[str, float], action: str, threshold_mm: float = DEAD_BAND_MM) -> bool:
+    """Whether ``action`` (an id of ``meshes.landmarks.ACTIONS``) is named at this posture."""
+    return action in action_ids(moment_arms_for_group, threshold_mm)
+
+
+def action_span(flexion: Sequence[float], arm: Sequence[float], axis: str, action: str,
+                threshold_mm: float = DEAD_BAND_MM) -> list[tuple[float, float]]:
+    """Flexion intervals (deg) of a sampled moment-arm curve where ``action`` is named
+    (sign right and ``|arm| >= threshold_mm``), ends found by linear interpolation of
+    ``arm - threshold`` between samples."""
+    pos, neg = ACTION_IDS[axis]
+    if action not in (pos, neg):
+        raise ValueError(f"{action!r} is not an action about the {axis} axis")
+    x = np.asarray(flexion, dtype=float)
+    y = np.asarray(arm, dtype=float) * (1.0 if action == pos else -1.0) - threshold_mm
+    spans: list[tuple[float, float]] = []
+    start = x[0] if y[0] >= 0 else None
+    for i in range(1, len(x)):
+        if (y[i - 1] < 0) != (y[i] < 0):
+            xc = float(x[i - 1] - y[i - 1] * (x[i] - x[i - 1]) / (y[i] - y[i - 1]))
+            if y[i] >= 0:
+                start = xc
+            else:
+                spans.append((float(start), xc))
+                start = None
+    if start is not None:
+        spans.append((float(start), float(x[-1])))
+    return spans
+
+
 def action_words(moment_arms_for_group: Mapping[str, float], threshold_mm: float = DEAD_BAND_MM) -> list[str]:
     """Actions of one fibre group from the signs of its moment arms, largest lever first.
 
@@ -267,12 +328,7 @@ def action_words(moment_arms_for_group: Mapping[str, float], threshold_mm: float
     ``HipModel.moment_arms()[group]``.  Arms with ``|r| < threshold_mm`` name nothing, so a
     part whose lever about an axis is near zero is not said to act about it.
     """
-    ranked = sorted(
-        (ax for ax in AXES if ax in moment_arms_for_group),
-        key=lambda ax: -abs(float(moment_arms_for_group[ax])),
-    )
-    words = [action_word(ax, float(moment_arms_for_group[ax]), threshold_mm) for ax in ranked]
-    return [w for w in words if w]
+    return [action_word(ax, r, threshold_mm) for ax, _a, r in named_actions(moment_arms_for_group, threshold_mm)]
 
 
 def group_title(group: str) -> str:

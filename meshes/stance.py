@@ -404,7 +404,9 @@ def stance_report(
 ) -> dict:
     """Single-leg stance on ``side`` with abductors at ``strength`` % of normal.
 
-    Keys: ``abductor_force_bw`` (what the abductors pull), ``required_abductor_force_bw``
+    Keys: ``abductor_force_bw`` (what the abductors pull), ``passive_force_bw`` (the pull
+    of passive tissue that makes up the rest once the pelvis has dropped, taken along the
+    abductor line; 0 when the abductors suffice), ``required_abductor_force_bw``
     (to hold the pelvis level), ``available_abductor_force_bw``, ``joint_force_bw`` and
     ``joint_force_angle_deg`` (from vertical), ``pelvic_drop_deg`` (+: the unsupported side
     drops; feed it to ``HipModel.pelvic_drop`` for a right stance), ``balanced`` (False when
@@ -444,6 +446,7 @@ def stance_report(
         "cane": bool(cane),
         "lean_deg": float(lean),
         "abductor_force_bw": round(min(f_req, f_avail), 3),
+        "passive_force_bw": round(max(0.0, tension - f_avail), 3) if drop > 0.0 else 0.0,
         "required_abductor_force_bw": round(f_req, 3),
         "available_abductor_force_bw": round(f_avail, 3),
         "joint_force_bw": round(r, 3),
@@ -459,6 +462,36 @@ def stance_report(
         "abductor_angle_deg": round(geo.angle_at(drop), 1),
         "geometry": geo.source,
     }
+
+
+#: What holds the pelvis when the abductors fall short, in this model (the passive moment
+#: ``k delta`` of :func:`pelvic_drop_deg`).
+PASSIVE_TISSUES = "the hip joint capsule, the iliotibial tract and the fascia of the thigh"
+
+
+def force_source_text(report: dict) -> str:
+    """Where the pull that holds the pelvis comes from, in plain words, for a
+    :func:`stance_report`.  With the abductors short of what is needed (at 0 % none at all)
+    the pelvis drops until passive tissue (:data:`PASSIVE_TISSUES`) is stretched enough to
+    hold it: the pelvis then hangs on that tissue, and the joint force counts its pull."""
+    drop = float(report["pelvic_drop_deg"])
+    avail = float(report["available_abductor_force_bw"])
+    need = float(report["required_abductor_force_bw"])
+    passive = float(report.get("passive_force_bw", 0.0))
+    if drop <= 0.0:
+        return (f"The abductors pull {report['abductor_force_bw']:.2f} BW, enough to hold the pelvis level; "
+                f"that pull and body weight press the femoral head into the socket.")
+    if avail <= 0.0:
+        who = "With no abductor force at all, the pelvis hangs on passive tissue alone"
+    else:
+        who = (f"The abductors give only {avail:.2f} of the {need:.2f} BW needed; the rest of the pull comes from "
+               "passive tissue")
+    text = (f"{who} ({PASSIVE_TISSUES}), which only tightens once stretched, so the pelvis drops "
+            f"{drop:.1f}° on the unsupported side. In this model that passive pull, about {passive:.2f} BW, "
+            "and body weight make the hip joint force.")
+    if not report.get("balanced", True):
+        text += " Even stretched this far it cannot hold the pelvis: the person must lean, use a support or fall."
+    return text
 
 
 def compensated_lean(strength: float = 100.0, cane: bool = False, geometry: StanceGeometry | None = None,

@@ -34,7 +34,37 @@ def test_action_words_follow_the_sign_of_the_moment_arms():
     assert line == "At 40° flexion the posterior fibres abduct the hip, extend it and rotate it internally."
     arms = {"posterior": {"flexion": 5.0, "abduction": 30.0, "internal_rotation": -8.0}}
     line = cards.action_line("gmed_posterior", arms, {"flexion": 0}, with_mm=True)
-    assert line == "In the neutral posture the posterior fibres abduct the hip (30 mm), rotate it externally (8 mm) and flex it (5 mm)."
+    assert line == ("With the hip straight (neutral posture), the posterior fibres abduct the hip (30 mm), "
+                    "rotate it externally (8 mm) and flex it (5 mm).")
+
+
+@pytest.mark.parametrize(
+    "posture, lead",
+    [
+        ({}, "With your hip straight,"),
+        ({"flexion": 40}, "With your hip bent forward 40°,"),
+        ({"flexion": -20, "adduction": -10}, "Your hip is stretched back 20° and your leg is out to the side 10°. Here"),
+        ({"rotation": 30}, "With your thigh turned in 30°,"),
+    ],
+)
+def test_the_lay_line_speaks_everyday_words(posture, lead):
+    arms = {"posterior": {"flexion": -12.0, "abduction": 30.0, "internal_rotation": -8.0}}
+    line = cards.action_line("gmed_posterior", arms, posture, level="lay")
+    assert line == (f"{lead} the back part lifts your leg out to the side and pulls your thigh back. "
+                    "It also turns your thigh outwards.")
+    arms = {"anterior": {"flexion": 1.0, "abduction": 30.0, "internal_rotation": 8.0}}
+    assert cards.action_line("gmed_anterior", arms, posture, level="lay").endswith(
+        "the front part lifts your leg out to the side and turns your thigh inwards.")
+    for word in ("abduct", "adduct", "rotate", "flex", "extend", "internal", "external", "mm"):
+        assert word not in line
+
+
+def test_the_student_line_does_not_repeat_in_this_posture(pack):
+    arms = {"middle": {"flexion": -12.0, "abduction": 30.0, "internal_rotation": -8.0}}
+    line = cards.action_line("gmed_middle", arms, {}, with_mm=True)
+    html = cards.card_html(pack.entries["gmed_middle"], pack, "student", render_markdown, line)
+    assert "In this posture: </span>In the" not in html
+    assert "In this posture: </span>With the hip straight (neutral posture), the middle fibres" in html
 
 
 def test_tiny_moment_arms_name_no_action():

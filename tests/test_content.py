@@ -224,8 +224,9 @@ def test_bad_date_is_reported(tmp_path):
     path = pack / TOPICS_FILE
     text = path.read_text(encoding="utf-8")
     start = text.index("  - id: gtps\n")
-    at = text.index("    last_updated: 2026-11-24\n", start)
-    path.write_text(text[:at] + "    last_updated: 2026-13-45\n" + text[at + len("    last_updated: 2026-11-24\n"):])
+    at = text.index("    last_updated: ", start)
+    end = text.index("\n", at) + 1
+    path.write_text(text[:at] + "    last_updated: 2026-13-45\n" + text[end:])
     line = text[:at].count("\n") + 1
     out = failing(pack)
     hit = line_of(out, path, "gtps", "bad date '2026-13-45'")

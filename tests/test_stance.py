@@ -266,3 +266,31 @@ def test_no_abductors_and_a_lean_away_cannot_be_held(geo):
     assert r["pelvic_drop_deg"] == stance.MAX_DROP_DEG
     assert r["balanced"] is False
     assert report(geo, strength=0)["balanced"] is True
+
+
+# --------------------------------------------------------------- where the force comes from
+
+
+def test_with_no_abductors_the_text_says_the_pelvis_hangs_on_passive_tissue(geo):
+    from viewer.panels.mechanics import stance_html
+
+    r = report(geo, strength=0)
+    assert r["available_abductor_force_bw"] == 0.0 and r["joint_force_bw"] > 2.0
+    assert r["passive_force_bw"] > 1.0
+    text = stance.force_source_text(r)
+    for words in ("no abductor force", "passive tissue", "joint capsule", "iliotibial tract", "fascia",
+                  "the pelvis drops", f"{r['pelvic_drop_deg']:.1f}°"):
+        assert words in text, text
+    html = stance_html(r)
+    assert "passive tissue" in html and "Passive tissue pull" in html
+    assert f"{r['passive_force_bw']:.2f} BW" in html
+
+
+def test_weak_abductors_share_the_pull_with_passive_tissue_and_strong_ones_need_none(geo):
+    weak = report(geo, strength=40)
+    assert 0.0 < weak["passive_force_bw"] and weak["pelvic_drop_deg"] > 0
+    assert "passive tissue" in stance.force_source_text(weak)
+    assert f"{weak['available_abductor_force_bw']:.2f} of the" in stance.force_source_text(weak)
+    strong = report(geo, strength=100)
+    assert strong["passive_force_bw"] == 0.0
+    assert "passive" not in stance.force_source_text(strong)

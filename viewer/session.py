@@ -104,7 +104,7 @@ class Session:
         # up this session's loop (the scene panel builds it off the loop).
         arms = self.moment_arms() if shared.is_built() else {}
         if arms and cards.group_key(sid, arms) is not None:
-            sentence = cards.action_line(sid, arms, state.posture(), with_mm=state.level != "lay")
+            sentence = cards.action_line(sid, arms, state.posture(), with_mm=state.level != "lay", level=state.level)
         entry = self.pack.entries.get(sid)
         if entry is None:
             return cards.missing_card_html(sid, self.pack.disclaimer, sentence)

@@ -11,23 +11,30 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 
+from meshes.actions import DEAD_BAND_MM, named_actions
 from meshes.landmarks import BY_ID, FIBRE_GROUPS
 
 LEVEL_LABELS: dict[str, str] = {"lay": "Everyday words", "student": "Student", "clinician": "Clinician"}
 
-#: Moment arms smaller than this (mm) name no action: the model's dead-band
-#: (``meshes.actions.DEAD_BAND_MM``, about the spread between published models).
-try:
-    from meshes.actions import DEAD_BAND_MM as NEGLIGIBLE_MM
-except ImportError:  # pragma: no cover
-    NEGLIGIBLE_MM = 3.0
+#: Moment arms smaller than this (mm) name no action: the one dead-band of
+#: ``meshes.actions`` (the Mechanics tab and the quiz use the same).
+NEGLIGIBLE_MM = DEAD_BAND_MM
 
-#: (verb, adverb) of each moment-arm axis, for a positive and a negative arm
-#: (axes and signs as in ``meshes.landmarks.ACTIONS``).
-_ACTION_WORDS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
-    "abduction": (("abduct", ""), ("adduct", "")),
-    "flexion": (("flex", ""), ("extend", "")),
-    "internal_rotation": (("rotate", "internally"), ("rotate", "externally")),
+#: (verb, adverb) of each action id (``meshes.landmarks.ACTIONS``), student and clinician level.
+_ACTION_WORDS: dict[str, tuple[str, str]] = {
+    "abduction": ("abduct", ""), "adduction": ("adduct", ""),
+    "flexion": ("flex", ""), "extension": ("extend", ""),
+    "internal_rotation": ("rotate", "internally"), "external_rotation": ("rotate", "externally"),
+}
+
+#: Everyday words for each action id ("Everyday words" level), as a verb phrase.
+LAY_ACTION_WORDS: dict[str, str] = {
+    "abduction": "lift your leg out to the side",
+    "adduction": "pull your leg in toward the other leg",
+    "flexion": "swing your thigh forward",
+    "extension": "pull your thigh back",
+    "internal_rotation": "turn your thigh inwards",
+    "external_rotation": "turn your thigh outwards",
 }
 
 _SUBJECTS: dict[str, str] = {
@@ -36,6 +43,15 @@ _SUBJECTS: dict[str, str] = {
     "gmed_posterior": "the posterior fibres",
     "gmin": "gluteus minimus",
     "gmax": "gluteus maximus",
+}
+
+#: Subjects at the "Everyday words" level (singular: "the front part lifts ...").
+LAY_SUBJECTS: dict[str, str] = {
+    "gmed_anterior": "the front part",
+    "gmed_middle": "the middle part",
+    "gmed_posterior": "the back part",
+    "gmin": "this muscle",
+    "gmax": "this muscle",
 }
 
 _REVIEW_LABELS = {"submitted": "Submitted, not yet reviewed", "under_review": "Under review", "approved": "Reviewed and approved"}
@@ -63,6 +79,32 @@ def posture_phrase(flexion: float, adduction: float = 0.0, rotation: float = 0.0
     return "At " + _join(parts)
 
 
+def lay_posture_parts(flexion: float, adduction: float = 0.0, rotation: float = 0.0) -> list[str]:
+    """The posture in everyday words, one part per angle that is not zero:
+    ``["your hip is bent forward 40°", "your leg is out to the side 10°"]``."""
+    parts = []
+    if round(flexion) != 0:
+        parts.append(f"your hip is {'bent forward' if flexion > 0 else 'stretched back'} {abs(round(flexion))}°")
+    if round(adduction) != 0:
+        parts.append(f"your leg is {'crossed in' if adduction > 0 else 'out to the side'} {abs(round(adduction))}°")
+    if round(rotation) != 0:
+        parts.append(f"your thigh is turned {'in' if rotation > 0 else 'out'} {abs(round(rotation))}°")
+    return parts
+
+
+def lay_posture_phrase(flexion: float, adduction: float = 0.0, rotation: float = 0.0) -> str:
+    """``"With your hip straight"``, ``"With your hip bent forward 40°"``; a posture of more
+    than one angle as its own sentence, ``"Your hip is bent forward 40° and your leg is out
+    to the side 10°."``"""
+    parts = lay_posture_parts(flexion, adduction, rotation)
+    if not parts:
+        return "With your hip straight"
+    if len(parts) == 1:
+        return "With " + parts[0].replace(" is ", " ", 1)
+    text = _join(parts)
+    return text[:1].upper() + text[1:] + "."
+
+
 def _join(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
@@ -81,16 +123,17 @@ def group_key(selection: str, moment_arms: Mapping[str, Mapping[str, float]]) ->
     return None
 
 
-def action_phrases(arms: Mapping[str, float], with_mm: bool = False) -> list[str]:
-    """Verb phrases for each axis with a real lever, strongest first:
-    ``["abduct the hip", "rotate it internally"]``."""
-    ranked = sorted(
-        ((axis, float(arm)) for axis, arm in arms.items() if axis in _ACTION_WORDS and abs(float(arm)) >= NEGLIGIBLE_MM),
-        key=lambda item: -abs(item[1]),
-    )
+def action_phrases(arms: Mapping[str, float], with_mm: bool = False, level: str = "student") -> list[str]:
+    """Verb phrases for each action the arms name (:func:`meshes.actions.named_actions`: the
+    same threshold and order as the Mechanics tab), strongest first:
+    ``["abduct the hip", "rotate it internally"]``; at the ``lay`` level everyday words,
+    ``["lift your leg out to the side", "turn your thigh inwards"]``, never with mm."""
     out = []
-    for i, (axis, arm) in enumerate(ranked):
-        verb, adverb = _ACTION_WORDS[axis][0 if arm > 0 else 1]
+    for i, (_axis, action, arm) in enumerate(named_actions(arms)):
+        if level == "lay":
+            out.append(LAY_ACTION_WORDS[action])
+            continue
+        verb, adverb = _ACTION_WORDS[action]
         obj = "the hip" if i == 0 else "it"
         phrase = " ".join(w for w in (verb, obj, adverb) if w)
         if with_mm:
@@ -104,29 +147,49 @@ def action_line(
     moment_arms: Mapping[str, Mapping[str, float]] | None,
     posture: Mapping[str, float],
     with_mm: bool = False,
+    level: str = "student",
 ) -> str | None:
     """One sentence on what the selected fibres do in this posture, from the signs of their
     moment arms, e.g. ``"At 40° flexion the posterior fibres rotate the hip internally and
-    abduct it."``  None when the selection has no moment arms.
+    abduct it."``; at the ``lay`` level in everyday words, e.g. ``"With your hip straight,
+    the back part lifts your leg out to the side and turns your thigh outwards."``  None when
+    the selection has no moment arms.
 
+    The card shows it after the label "In this posture:", so the neutral posture reads
+    "With the hip straight (neutral posture)", not a second "In the neutral posture".
     The sign convention is the model's: a positive moment arm about an axis means the action
     named by that axis (``meshes.landmarks.ACTIONS``; moment arm as in Delp et al. 1999,
-    J Biomech 32:493).
+    J Biomech 32:493); which arms name an action is decided by
+    :func:`meshes.actions.named_actions`.
     """
     if not selection or not moment_arms:
         return None
     key = group_key(selection, moment_arms)
     if key is None:
         return None
+    flex, add, rot = posture.get("flexion", 0.0), posture.get("adduction", 0.0), posture.get("rotation", 0.0)
+    if level == "lay":
+        subject = LAY_SUBJECTS.get(selection, "this muscle")
+        lead = lay_posture_phrase(flex, add, rot)
+        lead = f"{lead} Here" if lead.endswith(".") else f"{lead},"
+        phrases = [_third_person(p) for p in action_phrases(moment_arms[key], level="lay")]
+        if not phrases:
+            return f"{lead} {subject} has almost no pull on the hip."
+        # at most two actions a sentence, so the line stays short
+        line = f"{lead} {subject} {_join(phrases[:2])}."
+        if phrases[2:]:
+            line += f" It also {_join(phrases[2:])}."
+        return line
     subject = _SUBJECTS.get(selection, BY_ID[selection].name if selection in BY_ID else selection)
-    lead = posture_phrase(posture.get("flexion", 0.0), posture.get("adduction", 0.0), posture.get("rotation", 0.0))
+    lead = posture_phrase(flex, add, rot)
+    if lead == "In the neutral posture":
+        lead = "With the hip straight (neutral posture),"
     phrases = action_phrases(moment_arms[key], with_mm=with_mm)
     plural = subject.endswith("fibres")
     if not phrases:
         return f"{lead} {subject} {'have' if plural else 'has'} almost no leverage on the hip."
     if not plural:
-        phrases[0] = _third_person(phrases[0])
-        phrases[1:] = [_third_person(p) for p in phrases[1:]]
+        phrases = [_third_person(p) for p in phrases]
     return f"{lead} {subject} {_join(phrases)}."
 
 

@@ -133,7 +133,7 @@ def _cards(pack, landmark_ids, moment_arms) -> tuple[dict, dict]:
     def sentence(sid: str, level: str) -> str | None:
         if not moment_arms or cards.group_key(sid, moment_arms) is None:
             return None
-        return cards.action_line(sid, moment_arms, neutral, with_mm=level != "lay")
+        return cards.action_line(sid, moment_arms, neutral, with_mm=level != "lay", level=level)
 
     entries = {}
     for sid, entry in pack.entries.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from meshes import actions
+from meshes import stance as st
 
 GROUPS = ("anterior", "middle", "posterior", "whole")
 GROUP_LABELS = {"Anterior": "anterior", "Middle": "middle", "Posterior": "posterior", "Whole muscle": "whole"}
@@ -164,8 +165,6 @@ def stance_html(report: dict) -> str:
     if drop > 0.05:
         state = (f"<span class='neg big'>The pelvis drops {drop:.1f}° on the unsupported (left) side</span>"
                  " — a positive Trendelenburg sign.")
-        if not report["balanced"]:
-            state += " Even the passive structures cannot hold it: the person must lean, use a support or fall."
     else:
         state = "<span class='pos big'>The pelvis stays level.</span>"
     lean = report["compensated_lean_deg"]
@@ -178,9 +177,12 @@ def stance_html(report: dict) -> str:
     cane = f"<tr><td>Cane (left hand)</td><td class='num'>{lev['cane']:.0f} mm</td></tr>" if lev["cane"] else ""
     return (
         f"<p>{state}</p>"
+        f"<p>{esc(st.force_source_text(report))}</p>"
         "<table>"
         f"<tr><td>Abductor force needed to stay level</td><td class='num'>{report['required_abductor_force_bw']:.2f} BW</td></tr>"
         f"<tr><td>Abductor force available</td><td class='num'>{report['available_abductor_force_bw']:.2f} BW</td></tr>"
+        f"<tr><td>Passive tissue pull (capsule, iliotibial tract, fascia)</td>"
+        f"<td class='num'>{report.get('passive_force_bw', 0.0):.2f} BW</td></tr>"
         f"<tr><td>Hip joint reaction force</td><td class='num'>{report['joint_force_bw']:.2f} BW</td></tr>"
         f"<tr><th colspan='2'>Lever arms about the stance hip</th></tr>"
         f"<tr><td>Abductors</td><td class='num'>{lev['abductor']:.0f} mm</td></tr>"

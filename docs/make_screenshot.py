@@ -27,14 +27,16 @@ from tests.conftest import (  # noqa: E402  (the repository root must be importa
 )
 
 
-def take(url: str, out: Path, width: int, height: int, settle_ms: int) -> float:
-    """Screenshot ``url`` once its 3D view has drawn; returns the drawn fraction of the view."""
+def take(url: str, out: Path, width: int, height: int, settle_ms: int, touch: bool = False) -> float:
+    """Screenshot ``url`` once its 3D view has drawn; returns the drawn fraction of the view.
+    ``touch``: as a phone or tablet shows it (a mobile viewport with a touch screen)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=1)
+            page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=1,
+                                    is_mobile=touch, has_touch=touch)
             page.goto(url, wait_until="load")
             fraction = canvas_nonblank_fraction(wait_for_scene(page))
             page.wait_for_timeout(settle_ms)
@@ -52,6 +54,8 @@ def main(argv=None) -> int:
     parser.add_argument("--height", type=int, default=800)
     parser.add_argument("--query", default="?sel=gmed_middle",
                         help="appended to the URL: a shared view (default: the middle fibres selected)")
+    parser.add_argument("--touch", action="store_true",
+                        help="as a phone or tablet shows it (mobile viewport, touch screen)")
     parser.add_argument("--url", help="a viewer that is already running (default: start one)")
     parser.add_argument("--content", action="append", default=[], metavar="DIR",
                         help="content pack to serve with (when starting the viewer)")
@@ -67,7 +71,7 @@ def main(argv=None) -> int:
         server = ViewerServer(*extra)
         url = server.url
     try:
-        fraction = take(url + args.query, args.out, args.width, args.height, args.settle)
+        fraction = take(url + args.query, args.out, args.width, args.height, args.settle, args.touch)
     finally:
         if server is not None:
             server.stop()

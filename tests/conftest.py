@@ -403,9 +403,11 @@ def page_guard(request) -> PageGuard:
     return guard
 
 
-def new_guarded_page(browser, guard: PageGuard, viewport=None):
-    """A page in a fresh browser context, watched by ``guard``; close it with ``page.context.close()``."""
-    context = browser.new_context(viewport=viewport or VIEWPORT, device_scale_factor=1)
+def new_guarded_page(browser, guard: PageGuard, viewport=None, **options):
+    """A page in a fresh browser context, watched by ``guard``; close it with ``page.context.close()``.
+    ``options`` go to the context (e.g. ``is_mobile=True, has_touch=True`` for a phone)."""
+    options.setdefault("device_scale_factor", 1)
+    context = browser.new_context(viewport=viewport or VIEWPORT, **options)
     context.route("**/*", guard.route)
     page = context.new_page()
     page.on("console", guard.on_console)

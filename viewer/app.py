@@ -33,6 +33,7 @@ from viewer.panels.share import ShareBox
 from viewer.panels.structures import StructureList
 from viewer.scene import shared
 from viewer.scene.panel import ScenePanel
+from viewer.screen import PAGE_TEMPLATE
 from viewer.session import Session
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,8 @@ PAGE_CSS = ":root { --bokeh-font-size: 15px; } body { background: #fbfaf7; }"
 class HipViewerApp(pn.viewable.Viewer):
     """One browser session's views over one :class:`Session`."""
 
-    def __init__(self, content_dirs=(), query=None, defer_scene: bool = False, tour_file=None, **params):
+    def __init__(self, content_dirs=(), query=None, defer_scene: bool = False, tour_file=None, served: bool = False,
+                 **params):
         super().__init__(**params)
         self.session = session = Session(content_dirs, query, tour_file)
         self.state, self.model = session.state, session.model
@@ -65,13 +67,14 @@ class HipViewerApp(pn.viewable.Viewer):
         self.banner = FollowBanner(self.following)
         self.quiz = make_quiz(session, query)
         self.mechanics = MechanicsTab(session)
-        self.page = layout.desktop(self)
-        self.header, self.sidebar, self.right = self.page.header, self.page.sidebar, self.page.tabs
+        self.layout = layout.PageLayout(self, served=served)
+        page = self.layout.page  # the desktop composition
+        self.header, self.sidebar, self.right = page.header, page.sidebar, page.tabs
         if not defer_scene:
             self.scene.build()
 
     def __panel__(self):
-        return self.page.root
+        return self.layout
 
     # --- the session, for notebooks and tests ------------------------------------------------
     @property
@@ -108,7 +111,9 @@ def create_app(content_dirs=(), tour_file=None):
     built-in one)."""
     pn.extension("vtk", notifications=False, global_css=[PAGE_CSS])
     served = pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
-    app = HipViewerApp(content_dirs, query=_session_query(), defer_scene=served, tour_file=tour_file)
+    app = HipViewerApp(content_dirs, query=_session_query(), defer_scene=served, tour_file=tour_file, served=served)
+    if served:
+        pn.state.curdoc.template = PAGE_TEMPLATE
     if served:
         pn.state.onload(functools.partial(_build_in_background, app, pn.state.curdoc))
     return app.__panel__()

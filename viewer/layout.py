@@ -1,43 +1,60 @@
 """Layouts: where the views of one session go on the page.
 
 A layout takes the views (built from the session by :class:`viewer.app.HipViewerApp`) and
-arranges them; it owns only containers: the header, the sidebar, the side tabs and the main
-row.  It keeps the side tabs and ``state.tab`` in step, and hides the page's chrome in
-presentation mode.  A new panel is one module plus one line here.
+arranges them; it owns only containers.  Three compositions of the same views:
+
+* :func:`desktop` (1100 px and wider, projectors): sidebar | 3D view | side tabs;
+* :func:`tablet` (700-1100 px): the 3D view | the side tabs, the controls in a tab of their own;
+* :func:`phone` (under 700 px, or a phone on its side): the 3D view fills the screen, the
+  side tabs in a bottom sheet (peek, half, full) and the controls behind a menu button.
+
+:class:`PageLayout` shows the one that fits the reader's window (:mod:`viewer.screen`), and
+switches when the window changes.  Each keeps the side tabs and ``state.tab`` in step and
+hides its chrome in presentation mode.  A new panel is one module plus one line here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import panel as pn
 
 from viewer.panels.base import APP_CSS
+from viewer.screen import BottomSheet, ScreenSize, layout_for
 
 TITLE = "Hip anatomy: gluteus medius"
+HEADER_PX = 56  # the phone's header bar
 
 
 @dataclass
 class Page:
     root: pn.viewable.Viewable
-    header: pn.Row
-    sidebar: pn.Column
-    tabs: pn.Tabs
+    header: pn.viewable.Viewable
+    sidebar: pn.viewable.Viewable
+    tabs: pn.viewable.Viewable
+    chrome: list = field(default_factory=list)
+    fit: object = None  # fit(width, height): size the composition to the window
 
 
-def header_html() -> pn.pane.HTML:
-    return pn.pane.HTML(
-        f'<header class="app-header"><h1>{TITLE}</h1>'
-        "<p>Turn the model, click a structure, read its card.</p></header>",
-        sizing_mode="stretch_width", stylesheets=[APP_CSS],
-    )
+def header_html(short: bool = False) -> pn.pane.HTML:
+    tagline = "" if short else "<p>Turn the model, click a structure, read its card.</p>"
+    return pn.pane.HTML(f'<header class="app-header"><h1>{TITLE}</h1>{tagline}</header>',
+                        sizing_mode="stretch_width", stylesheets=[APP_CSS])
 
 
-def side_tabs(app, **params) -> pn.Tabs:
-    """Card, Tour, Quiz and Mechanics, kept in step with ``state.tab``."""
+def controls(app, **params) -> pn.Column:
+    """The reader's controls, in the order a student uses them."""
+    return pn.Column(app.structures, app.level, app.posture, app.camera, app.layers, app.share, app.classroom,
+                     css_classes=["sidebar"], **params)
+
+
+def side_tabs(app, with_controls: bool = False, **params) -> pn.Tabs:
+    """Card (and Controls), Tour, Quiz and Mechanics, kept in step with ``state.tab``."""
     card = pn.Column(app.notice, app.banner, app.card, scroll=True, sizing_mode="stretch_both",
                      css_classes=["card-column"])
     tabs = [("Card", card)]
+    if with_controls:
+        tabs.append(("Controls", controls(app, scroll=True, sizing_mode="stretch_both")))
     if app.presenter.tour is not None:
         tabs.append(("Tour", app.presenter))
     if app.quiz is not None:
@@ -61,26 +78,125 @@ def side_tabs(app, **params) -> pn.Tabs:
     return widget
 
 
-def desktop(app) -> Page:
-    """Desktop and projector: sidebar | 3D view | side tabs, a header above."""
-    header = pn.Row(header_html(), app.presenter.button, sizing_mode="stretch_width", margin=0)
-    sidebar = pn.Column(
-        app.structures, app.level, app.posture, app.camera, app.layers, app.share, app.classroom,
-        width=340, scroll=True, sizing_mode="stretch_height", css_classes=["sidebar"],
-        styles={"background": "#f4f1ea", "border-right": "1px solid #d9d2c3"},
-    )
-    tabs = side_tabs(app, width=430, sizing_mode="stretch_height")
-    main = pn.Row(sidebar, app.scene, tabs, app.presenter.stage, sizing_mode="stretch_both")
-    hidden_parts = [app.share.address, app.presenter.keys]
-    if app.quiz is not None:
-        hidden_parts.append(app.quiz.store)
-    root = pn.Column(header, main, *hidden_parts, sizing_mode="stretch_both", min_height=720)
-    chrome = (header, sidebar, tabs)
-
+def _presentation_hides(app, chrome) -> None:
     def show_mode(event=None):
         for part in chrome:
             part.visible = not app.state.present
 
     app.state.param.watch(show_mode, "present")
     show_mode()
-    return Page(root, header, sidebar, tabs)
+
+
+def desktop(app) -> Page:
+    """Desktop and projector: sidebar | 3D view | side tabs, a header above."""
+    header = pn.Row(header_html(), app.presenter.button, sizing_mode="stretch_width", margin=0)
+    sidebar = controls(app, width=340, scroll=True, sizing_mode="stretch_height",
+                       styles={"background": "#f4f1ea", "border-right": "1px solid #d9d2c3"})
+    tabs = side_tabs(app, width=430, sizing_mode="stretch_height")
+    main = pn.Row(sidebar, app.scene, tabs, app.presenter.stage, sizing_mode="stretch_both")
+    root = pn.Column(header, main, sizing_mode="stretch_both", min_height=720)
+    chrome = [header, sidebar, tabs]
+    _presentation_hides(app, chrome)
+    return Page(root, header, sidebar, tabs, chrome)
+
+
+def tablet(app) -> Page:
+    """Tablet: the 3D view | the side tabs, the controls in a tab; a short header above."""
+    header = pn.Row(header_html(short=True), app.presenter.button, sizing_mode="stretch_width", margin=0)
+    tabs = side_tabs(app, with_controls=True, width=380, sizing_mode="stretch_height")
+    main = pn.Row(app.scene, tabs, app.presenter.stage, sizing_mode="stretch_both")
+    root = pn.Column(header, main, sizing_mode="stretch_both", min_height=560)
+    _presentation_hides(app, [header, tabs])
+    return Page(root, header, tabs, tabs, [header, tabs])
+
+
+def phone(app) -> Page:
+    """Phone: the 3D view fills the screen; the card and the other tabs in a bottom sheet;
+    the controls (and presentation mode) behind the menu button."""
+    state = app.state
+    menu = pn.widgets.Toggle(name="☰ Menu", value=state.menu, css_classes=["phone-menu"], width=96,
+                             button_type="primary", margin=(8, 8))
+    menu.param.watch(lambda e: setattr(state, "menu", e.new), "value")
+    title = pn.pane.HTML("<header class='app-header phone'><h1>Gluteus medius</h1></header>",
+                         sizing_mode="stretch_width", stylesheets=[APP_CSS], margin=0)
+    header = pn.Row(title, menu, sizing_mode="stretch_width", height=HEADER_PX, margin=0,
+                    css_classes=["phone-header"])
+    drawer = pn.Column(app.presenter.button, controls(app, sizing_mode="stretch_width"), scroll=True,
+                       sizing_mode="stretch_width", visible=False, margin=0, height=600,
+                       styles={"background": "#f4f1ea", "border-bottom": "2px solid #d9d2c3"})
+    stage = pn.Column(app.scene, sizing_mode="stretch_both", min_height=400, max_height=400, margin=0)
+    sheet = BottomSheet(state, side_tabs(app, sizing_mode="stretch_both"))
+    root = pn.Column(header, drawer, stage, app.presenter.stage, sheet, sizing_mode="stretch_width", margin=0)
+    size = {"height": 844}
+
+    def fit(width: float = 0, height: float = 0) -> None:
+        if height:
+            size["height"] = max(int(height), 320)
+        h = size["height"]
+        sheet.fit(h)
+        present, open_menu = state.present, state.menu and not state.present
+        header.visible = not present
+        drawer.visible = open_menu
+        drawer.height = h - HEADER_PX
+        sheet.visible = not present and not open_menu
+        # The 3D view takes what the header and the sheet leave (all of it when presenting).
+        below = 0 if present or open_menu else sheet.height()
+        room = max(h - (0 if present else HEADER_PX) - below, 120)
+        stage.param.update(min_height=room, max_height=room)
+        stage.visible = not open_menu
+
+    state.param.watch(lambda *e: fit(), ["menu", "present", "sheet"])
+    state.param.watch(lambda *e: setattr(menu, "value", state.menu), "menu")
+    fit()
+    return Page(root, header, drawer, sheet.box, [header, sheet.box], fit)
+
+
+COMPOSITIONS = {"desktop": desktop, "tablet": tablet, "phone": phone}
+
+
+class PageLayout(pn.viewable.Viewer):
+    """The page: the layout that fits the reader's window, plus the page's invisible parts
+    (the address bar, the key listener, the quiz's storage, the window size)."""
+
+    def __init__(self, app, served: bool, **params):
+        super().__init__(**params)
+        self.app = app
+        self.pages: dict[str, Page] = {"desktop": desktop(app)}
+        self.kind = None
+        self.screen = ScreenSize(width=0, height=0, margin=0, sizing_mode="fixed")
+        hidden = [app.share.address, app.presenter.keys, self.screen]
+        if app.quiz is not None:
+            hidden.append(app.quiz.store)
+        self.hidden = hidden
+        self.root = pn.Column(*hidden, sizing_mode="stretch_both", margin=0)
+        if served:
+            # Wait for the window's size: the page is laid out once, as it will be seen (a
+            # desktop page shown first would widen a phone's layout viewport).
+            self.screen.param.watch(lambda *e: self.fit(), ["inner_width", "inner_height"])
+        else:
+            self.show("desktop")
+
+    def fit(self) -> None:
+        width, height = self.screen.inner_width, self.screen.inner_height
+        self.show(layout_for(width, height))
+        page = self.pages[self.kind]
+        if page.fit is not None:
+            page.fit(width, height)
+
+    def show(self, kind: str) -> None:
+        if kind == self.kind:
+            return
+        if kind not in self.pages:
+            self.pages[kind] = COMPOSITIONS[kind](self.app)
+        self.kind = kind
+        # Empty the slot first: a view shown in the old layout lets go of its page model
+        # before the new layout makes its own.
+        self.root.objects = list(self.hidden)
+        self.root.objects = [self.pages[kind].root, *self.hidden]
+
+    @property
+    def page(self) -> Page:
+        return self.pages["desktop"]
+
+    def __panel__(self):
+        return self.root

@@ -80,6 +80,9 @@ class SessionState(param.Parameterized):
     following = param.Boolean(default=False, doc="This session follows the presenter")
     pull_lines = param.Dict(default={}, doc="Lines of pull drawn in the 3D view (name -> points)")
     pull_groups = param.List(default=[], doc="Fibre groups whose lines of pull are drawn (kept faded)")
+    sheet = param.Selector(default="peek", objects=["peek", "half", "full"],
+                           doc="The phone's bottom sheet: peek, half or full height")
+    menu = param.Boolean(default=False, doc="The phone's control menu is open")
     camera_reset = param.Event(doc="Put the camera back on the current preset")
     screenshot = param.Event(doc="Save a PNG of the 3D view")
 

@@ -116,7 +116,7 @@ def test_every_view_is_built_from_a_session_alone():
     following = Following(session)
     ClassroomControls(following), FollowBanner(following)
     assert structures.select.value == "gmed_middle" and level.buttons.value == "lay"
-    assert posture.sliders["flexion"].value == 30 and not layers.toggles["gmax"].value
+    assert posture.sliders["flexion"].value == 30 and layers.table.hidden == ["gmax"]
     assert camera.buttons["lateral"].color == "primary"
     assert "Gluteus medius" in card.html and not notice.alert.visible
     assert "sel=gmed_middle" in share.address.search
@@ -127,6 +127,6 @@ def test_every_view_is_built_from_a_session_alone():
     state.show_preset("posterior")
     assert camera.buttons["posterior"].color == "primary" and camera.buttons["lateral"].color == "default"
     state.hidden = frozenset()
-    assert layers.toggles["gmax"].value
+    assert layers.table.hidden == []
     state.flexion = 0.0
     assert posture.sliders["flexion"].value == 0 and session.model.flexion == 0

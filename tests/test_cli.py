@@ -112,7 +112,7 @@ def test_server_prints_its_url_once_then_the_presenter_and_follow_links(viewer_s
     assert len(lines) == 3, viewer_server.output
     assert lines[0].startswith("Hip anatomy viewer: ") and lines[0].rstrip().endswith("/")
     base = lines[0].split(": ", 1)[1].strip()
-    assert lines[1].startswith("Presenter link") and f"{base}?presenter=" in lines[1]
+    assert lines[1].startswith("Presenter link") and f"{base}#presenter=" in lines[1]
     assert lines[2].rstrip().endswith(f"{base}?follow=1")
 
 

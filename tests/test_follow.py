@@ -72,7 +72,7 @@ def test_a_newer_presenter_session_replaces_the_old_one_and_leaving_ends_it():
 
 
 def test_links():
-    assert presenter_url("http://10.0.0.5:5006/", "abc") == "http://10.0.0.5:5006/?presenter=abc"
+    assert presenter_url("http://10.0.0.5:5006/", "abc") == "http://10.0.0.5:5006/#presenter=abc"
     assert follower_url("http://10.0.0.5:5006/") == "http://10.0.0.5:5006/?follow=1"
 
 
@@ -107,10 +107,14 @@ def drag_slider(page, name: str, dx: float):
 @pytest.mark.browser
 def test_a_follower_mirrors_the_presenters_selection_posture_and_camera(browser, page, page_guard, start_viewer):
     server = start_viewer("--presenter-key", KEY)
-    assert f"?presenter={KEY}" in server.output
+    assert f"#presenter={KEY}" in server.output
     teacher = page
-    open_view(teacher, server.url + f"?presenter={KEY}")
+    open_view(teacher, server.url + f"#presenter={KEY}")
     expect(status(teacher)).to_contain_text("You are presenting")
+    # The key never stays visible: not in the address bar, the share box or the page's HTML.
+    assert KEY not in teacher.url and KEY not in teacher.content()
+    assert KEY not in teacher.get_by_label("Link to this view").input_value()
+    assert KEY not in "".join(line for line in server.output.splitlines() if "Presenter link" not in line)
     expect(teacher.locator(".follow-switch")).to_be_hidden()
 
     student = new_guarded_page(browser, page_guard)

@@ -129,9 +129,9 @@ def test_a_hidden_layer_is_pointed_out_and_browsing_keeps_the_answers_card(make_
     app = make_app({"quiz_seed": str(seed)})
     panel = loaded(app)
     assert "is hidden" not in panel.question.html
-    app.layers.toggles["nerve"].value = False
+    app.layers.table.hidden = ["nerve"]
     assert "Superior gluteal nerve” is hidden" in panel.question.html
-    app.layers.toggles["nerve"].value = True
+    app.layers.table.hidden = []
     assert "is hidden" not in panel.question.html
 
     panel.take_pick("superior_gluteal_nerve")

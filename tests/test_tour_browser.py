@@ -186,7 +186,7 @@ def test_presentation_mode_at_1920x1080_and_its_keys(browser, page_guard, viewer
         expect(page.locator(f"{STAGE} .tour-position")).to_have_text("Step 3 of 14")
         page.keyboard.press("ArrowLeft")
         expect(title).to_have_text("Origin")
-        expect(page.locator(f"{STAGE} .tour-caption")).to_contain_text("outer surface of the ilium")
+        expect(page.locator(f"{STAGE} .tour-caption")).to_contain_text("outer face of the hip bone (ilium)")
         page.wait_for_timeout(1500)
         presentation_layout_ok(page, 1920, 1080, min_caption_px=28)
         save_shot(page, "presentation-1920x1080-origin")

@@ -1,7 +1,7 @@
 """Follow the presenter: student sessions mirror the presenter's view on one server.
 
 One :class:`PresenterHub` per server process.  The teacher opens the presenter link
-(``?presenter=KEY``, printed when the server starts); that session *drives*: each change of
+(``#presenter=KEY``, printed when the server starts); that session *drives*: each change of
 its camera, posture, layers or selection is published to the hub.  Sessions that opt in
 (``?follow=1`` or the "Follow the presenter" switch) are told of each change and show it;
 they keep their own reading level.  A student can leave (switch off, or change the view
@@ -54,7 +54,7 @@ class PresenterHub:
         """Whether ``key`` is this server's presenter key (compared in constant time)."""
         return bool(key) and hmac.compare_digest(str(key), self.key)
 
-    def claim(self, session: int, key: str | None) -> bool:
+    def claim(self, session: int, key: str | None, client: str = "") -> bool:
         """Make ``session`` the presenter if it holds the key (a newer claim wins)."""
         if not self.key_matches(key):
             return False
@@ -153,8 +153,10 @@ def configure(key: str | None = None) -> PresenterHub:
 
 
 def presenter_url(base_url: str, key: str) -> str:
-    """The link the presenter opens (``base_url`` ends with ``/``)."""
-    return f"{base_url}?presenter={key}"
+    """The link the presenter opens (``base_url`` ends with ``/``).  The key rides in the
+    fragment, which the browser never sends to the server: it stays out of the page's HTML
+    and the server's access log, and the page removes it from the address bar at once."""
+    return f"{base_url}#presenter={key}"
 
 
 def follower_url(base_url: str) -> str:

@@ -115,6 +115,14 @@ class Session:
     # --------------------------------------------------------------- the event loop
 
     @property
+    def client(self) -> str:
+        """The reader's network address ("" outside a server), for per-client limits."""
+        if not self.served:
+            return ""
+        request = getattr(self.doc.session_context, "request", None)
+        return str(getattr(request, "remote_ip", "") or "")
+
+    @property
     def served(self) -> bool:
         return self.doc is not None and self.doc.session_context is not None
 

@@ -1,7 +1,7 @@
 """Following the presenter in one session: the link to the hub, and the views that show it.
 
 :class:`Following` is the session's side of :mod:`viewer.follow`: it claims the presenter
-role with ``?presenter=KEY``, publishes the state's snapshot while presenting, and, while
+role with ``#presenter=KEY`` (or the older ``?presenter=KEY``), publishes the state's snapshot while presenting, and, while
 following, applies the presenter's snapshots to the state (keeping this reader's reading
 level and presentation mode).  Any change the reader makes themselves leaves the presenter's
 view.  :class:`ClassroomControls` (the sidebar's switch and status line) and
@@ -16,6 +16,30 @@ import param
 from viewer import follow
 from viewer.panels.base import APP_CSS, heading
 from viewer.state import LINK_PARAMS, PERSONAL_PARAMS, parse_bool, query_value
+
+
+class KeyClaim(pn.custom.JSComponent):
+    """Reads a presenter key from the address's fragment (``#presenter=KEY``), hands it to
+    Python over the page's websocket and removes it from the address bar at once.  A fragment
+    never reaches the server in a request: the key stays out of the page's HTML, the server's
+    access log and the browser's history."""
+
+    key = param.String(default="", doc="the key, once; emptied by Python after the claim")
+
+    _esm = """
+    export function render({ model, el }) {
+      const hash = window.location.hash || ''
+      const found = /(?:^#|&)presenter=([^&]*)/.exec(hash)
+      if (found) {
+        let key = ''
+        try { key = decodeURIComponent(found[1]) } catch (e) { key = found[1] }
+        const rest = hash.replace(/(^#|&)presenter=[^&]*/, '$1').replace(/^#&/, '#').replace(/^#$/, '')
+        window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search + rest)
+        model.key = key
+      }
+      el.style.display = 'none'
+    }
+    """
 
 
 class Following(param.Parameterized):
@@ -33,10 +57,12 @@ class Following(param.Parameterized):
         self.hub = follow.hub()
         self.id = self.hub.new_session()
         self._latest = None  # the presenter's latest view, waiting to be shown here
+        self.claim_box = KeyClaim(width=0, height=0, margin=0, sizing_mode="fixed")
+        self.claim_box.param.watch(lambda e: self._claim(e.new), "key")
         query = session.query
         key = query_value(query.get("presenter"))
-        if key is not None and not self.hub.claim(self.id, key):
-            state.add_notice("Ignored the presenter key in the link: it is not this server's key.")
+        if key is not None:
+            self._claim(key)
         self.hub.watch(self.id, lambda: session.on_loop(self._refresh))
         hub, sid = self.hub, self.id
         session.on_close(lambda: hub.leave(sid))
@@ -49,6 +75,17 @@ class Following(param.Parameterized):
         state.param.watch(self._on_change, list(LINK_PARAMS))
         if wants and not self.presenting:
             state.following = True
+
+    def _claim(self, key: str) -> None:
+        """Present with ``key`` (from the link); a wrong key changes nothing but a notice."""
+        if not key:
+            return
+        self.claim_box.key = ""  # the key is not kept in the page's model
+        if self.hub.claim(self.id, key, client=self.session.client):
+            self.state.following = False
+            self._refresh()
+        else:
+            self.state.add_notice("Ignored the presenter key in the link: it is not this server's key.")
 
     def _refresh(self) -> None:
         hub = self.hub

@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tour", metavar="FILE", default=None,
                         help="a guided tour (YAML) instead of the built-in one; checked first")
     parser.add_argument("--presenter-key", metavar="KEY", default=None,
-                        help="the key in the presenter link (?presenter=KEY) whose session the "
+                        help="the key in the presenter link (#presenter=KEY) whose session the "
                              "followers' views follow (default: a new random key, printed at start)")
     sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND", prog=PROG)
 

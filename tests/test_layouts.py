@@ -30,10 +30,15 @@ def test_the_layout_follows_the_window():
     assert layout_for(1366, 768) == "desktop" and layout_for(1920, 1080) == "desktop"
 
 
+#: What a phone's and a tablet's browser say they are.
+MOBILE_AGENT = ("Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
+                "Chrome/126.0.0.0 Mobile Safari/537.36")
+
+
 def open_at(browser, page_guard, url: str, size: str):
     width, height, touch = SIZES[size]
-    page = new_guarded_page(browser, page_guard, viewport={"width": width, "height": height},
-                            is_mobile=touch, has_touch=touch)
+    extra = {"is_mobile": True, "has_touch": True, "user_agent": MOBILE_AGENT} if touch else {}
+    page = new_guarded_page(browser, page_guard, viewport={"width": width, "height": height}, **extra)
     page.goto(url, wait_until="load")
     wait_for_scene(page)
     return page

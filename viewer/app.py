@@ -67,7 +67,7 @@ class HipViewerApp(pn.viewable.Viewer):
         self.banner = FollowBanner(self.following)
         self.quiz = make_quiz(session, query)
         self.mechanics = MechanicsTab(session)
-        self.layout = layout.PageLayout(self, served=served)
+        self.layout = layout.PageLayout(self, served=served, mobile=session.mobile)
         page = self.layout.page  # the desktop composition
         self.header, self.sidebar, self.right = page.header, page.sidebar, page.tabs
         if not defer_scene:

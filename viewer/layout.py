@@ -158,7 +158,7 @@ class PageLayout(pn.viewable.Viewer):
     """The page: the layout that fits the reader's window, plus the page's invisible parts
     (the address bar, the key listener, the quiz's storage, the window size)."""
 
-    def __init__(self, app, served: bool, **params):
+    def __init__(self, app, served: bool, mobile: bool = False, **params):
         super().__init__(**params)
         self.app = app
         self.pages: dict[str, Page] = {"desktop": desktop(app)}
@@ -170,10 +170,10 @@ class PageLayout(pn.viewable.Viewer):
         self.hidden = hidden
         self.root = pn.Column(*hidden, sizing_mode="stretch_both", margin=0)
         if served:
-            # Wait for the window's size: the page is laid out once, as it will be seen (a
-            # desktop page shown first would widen a phone's layout viewport).
             self.screen.param.watch(lambda *e: self.fit(), ["inner_width", "inner_height"])
-        else:
+        if not mobile:
+            # A phone or tablet waits for its window's size: a desktop page shown first would
+            # widen its layout viewport.  Anything else starts on the desktop and adapts.
             self.show("desktop")
 
     def fit(self) -> None:

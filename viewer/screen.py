@@ -45,7 +45,10 @@ class ScreenSize(pn.custom.JSComponent):
     export function render({ model, el }) {
       let timer = null
       const report = () => {
-        model.inner_width = window.innerWidth
+        // A touch screen's own width caps the window's: a page laid out wider than the phone
+        // must not make it look like a tablet.
+        const coarse = window.matchMedia && window.matchMedia('(pointer: coarse)').matches
+        model.inner_width = coarse && screen.width ? Math.min(window.innerWidth, screen.width) : window.innerWidth
         model.inner_height = window.innerHeight
         model.touch = (navigator.maxTouchPoints || 0) > 0
       }

@@ -123,6 +123,15 @@ class Session:
         return str(getattr(request, "remote_ip", "") or "")
 
     @property
+    def mobile(self) -> bool:
+        """The browser says it is a phone or a tablet (its User-Agent)."""
+        if not self.served:
+            return False
+        request = getattr(self.doc.session_context, "request", None)
+        agent = str((getattr(request, "headers", None) or {}).get("User-Agent", ""))
+        return any(word in agent for word in ("Mobi", "Android", "iPhone", "iPad"))
+
+    @property
     def served(self) -> bool:
         return self.doc is not None and self.doc.session_context is not None
 

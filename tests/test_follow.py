@@ -182,3 +182,19 @@ def test_a_malformed_follow_value_is_ignored_with_a_notice():
         pn.state.curdoc = None
     assert any("follow 'maybe'" in n for n in app.notices)
     assert not app.follow_switch.value
+
+
+def test_wrong_keys_are_limited_per_client_and_logged_without_the_key(caplog):
+    from viewer.follow import TryLimiter
+
+    now = [0.0]
+    hub = PresenterHub(KEY, limiter=TryLimiter(tries=5, window=60.0, clock=lambda: now[0]))
+    guest, other = hub.new_session(), hub.new_session()
+    with caplog.at_level("WARNING"):
+        for i in range(5):
+            assert not hub.claim(guest, f"guess{i}", client="10.0.0.9")
+        assert not hub.claim(guest, KEY, client="10.0.0.9"), "a sixth try in the minute is refused, right or not"
+        assert hub.claim(other, KEY, client="10.0.0.7"), "another client is not held up"
+        now[0] = 61.0
+        assert hub.claim(guest, KEY, client="10.0.0.9"), "a minute later the client may try again"
+    assert "wrong presenter key from 10.0.0.9" in caplog.text and KEY not in caplog.text

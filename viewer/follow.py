@@ -15,11 +15,14 @@ callback the follower registered (the viewer schedules it on that session's own 
 
 from __future__ import annotations
 
+import collections
 import hmac
 import itertools
+import logging
 import os
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -32,11 +35,45 @@ def new_key() -> str:
     return secrets.token_urlsafe(8)[:10]
 
 
+#: Wrong presenter keys a client may try in :data:`TRIES_WINDOW_S` seconds before its tries
+#: are refused without being compared.
+TRIES_PER_WINDOW = 5
+TRIES_WINDOW_S = 60.0
+
+log = logging.getLogger(__name__)
+
+
+class TryLimiter:
+    """At most ``tries`` failed tries per client in a sliding window of ``window`` seconds."""
+
+    def __init__(self, tries: int = TRIES_PER_WINDOW, window: float = TRIES_WINDOW_S, clock=time.monotonic):
+        self.tries, self.window, self.clock = tries, window, clock
+        self._failed: dict[str, collections.deque] = {}
+        self._lock = threading.Lock()
+
+    def allowed(self, client: str) -> bool:
+        with self._lock:
+            times = self._failed.get(client)
+            if times is None:
+                return True
+            now = self.clock()
+            while times and now - times[0] > self.window:
+                times.popleft()
+            return len(times) < self.tries
+
+    def failed(self, client: str) -> None:
+        with self._lock:
+            self._failed.setdefault(client, collections.deque()).append(self.clock())
+            if len(self._failed) > 10_000:  # a flood of addresses: forget the oldest
+                self._failed.pop(next(iter(self._failed)))
+
+
 class PresenterHub:
     """The presenter's latest view and the sessions following it (thread-safe)."""
 
-    def __init__(self, key: str | None = None):
+    def __init__(self, key: str | None = None, limiter: TryLimiter | None = None):
         self.key = key or new_key()
+        self.limiter = limiter or TryLimiter()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._presenter: int | None = None
@@ -55,8 +92,17 @@ class PresenterHub:
         return bool(key) and hmac.compare_digest(str(key), self.key)
 
     def claim(self, session: int, key: str | None, client: str = "") -> bool:
-        """Make ``session`` the presenter if it holds the key (a newer claim wins)."""
+        """Make ``session`` the presenter if it holds the key (a newer claim wins).  A client
+        (network address) that gave a wrong key :data:`TRIES_PER_WINDOW` times in a minute is
+        refused without its key being compared; each wrong key is logged, never the key."""
+        if not key:
+            return False
+        if not self.limiter.allowed(client):
+            log.warning("presenter key refused: too many wrong keys from %s", client or "this process")
+            return False
         if not self.key_matches(key):
+            self.limiter.failed(client)
+            log.warning("wrong presenter key from %s", client or "this process")
             return False
         with self._lock:
             self._presenter = session

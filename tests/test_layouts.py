@@ -102,3 +102,40 @@ def test_phone_card_sheet_and_menu(browser, page_guard, viewer_url):
         assert "Superior gluteal nerve" in page.locator(".card-region").first.inner_text()
     finally:
         page.context.close()
+
+
+@pytest.mark.parametrize("size", ["phone-320", "phone", "tablet"])
+def test_the_handout_fits_a_phone_and_a_tablet(browser, tmp_path, size):
+    from urllib.parse import urlsplit
+
+    from viewer.serve.handout import write_handout
+
+    out = tmp_path / "handout.html"
+    write_handout(out)
+    width, height, _ = SIZES[size]
+    context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1,
+                                  is_mobile=True, has_touch=True, user_agent=MOBILE_AGENT)
+    leaving = []
+
+    def route(route):  # the hand-out reads nothing but itself
+        if urlsplit(route.request.url).scheme in ("file", "data", "blob"):
+            route.continue_()
+        else:
+            leaving.append(route.request.url)
+            route.abort("blockedbyclient")
+
+    context.route("**/*", route)
+    page = context.new_page()
+    try:
+        page.goto(out.as_uri(), wait_until="load")
+        page.wait_for_function("window.__handout && window.__handout.ready()", timeout=90_000)
+        assert scroll_width(page) <= width, f"the hand-out scrolls sideways at {width}x{height}"
+        box = page.locator("#scene canvas").first.bounding_box()
+        if size == "tablet":  # two columns: the model beside the card
+            assert box["width"] >= 0.35 * width and box["height"] >= 0.35 * height
+        else:  # one column: the model across the screen, the card under it
+            assert box["width"] >= 0.85 * width and box["height"] >= 0.5 * height
+        assert not leaving
+        save_shot(page, f"handout-{size}")
+    finally:
+        context.close()

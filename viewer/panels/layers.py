@@ -22,6 +22,7 @@ class LayerTable(pn.custom.JSComponent):
     opacity = param.Dict(default={}, doc="layer id -> opacity 0..1")
     colour_by_group = param.Boolean(default=True)
     isolate = param.Boolean(default=False)
+    labels = param.Boolean(default=True)
 
     _esm = """
     export function render({ model, el }) {
@@ -69,6 +70,7 @@ class LayerTable(pn.custom.JSComponent):
       }
       const colour = toggle('Colour gluteus medius by fibre group', 'colour-by-group', 'colour_by_group')
       const isolate = toggle('Isolate the selection', 'isolate-selection', 'isolate')
+      const labels = toggle('Names in the 3D view', 'show-labels', 'labels')
       const show = () => {
         const hidden = new Set(model.hidden)
         for (const [id, r] of Object.entries(rows)) {
@@ -79,8 +81,9 @@ class LayerTable(pn.custom.JSComponent):
         }
         colour.checked = model.colour_by_group
         isolate.checked = model.isolate
+        labels.checked = model.labels
       }
-      model.on(['hidden', 'opacity', 'colour_by_group', 'isolate'], show)
+      model.on(['hidden', 'opacity', 'colour_by_group', 'isolate', 'labels'], show)
       show()
       el.append(box)
     }
@@ -106,21 +109,22 @@ class LayerControls(pn.viewable.Viewer):
         self.table = LayerTable(rows=[[layer, LAYER_LABELS[layer]] for layer in LAYERS],
                                 sizing_mode="stretch_width", css_classes=["layer-table-pane"])
         self._show()
-        self.table.param.watch(self._on_table, ["hidden", "opacity", "colour_by_group", "isolate"])
-        state.param.watch(lambda *e: self._show(), ["hidden", "opacity", "colour_by_group", "isolate"])
+        self.table.param.watch(self._on_table, ["hidden", "opacity", "colour_by_group", "isolate", "labels"])
+        state.param.watch(lambda *e: self._show(), ["hidden", "opacity", "colour_by_group", "isolate", "labels"])
 
     def _show(self) -> None:
         state = self.state
         self.table.param.update(hidden=[layer for layer in LAYERS if layer in state.hidden],
                                 opacity={layer: float(state.opacity.get(layer, 1.0)) for layer in LAYERS},
-                                colour_by_group=state.colour_by_group, isolate=state.isolate)
+                                colour_by_group=state.colour_by_group, isolate=state.isolate,
+                                labels=state.labels)
 
     def _on_table(self, *events) -> None:
         table = self.table
         opacity = {**self.state.opacity, **{k: float(v) for k, v in table.opacity.items() if k in LAYERS}}
         self.state.param.update(hidden=frozenset(layer for layer in table.hidden if layer in LAYERS),
                                 opacity=opacity, colour_by_group=bool(table.colour_by_group),
-                                isolate=bool(table.isolate))
+                                isolate=bool(table.isolate), labels=bool(table.labels))
 
     def __panel__(self):
         return pn.Card(self.table, title="Layers", collapsed=False, sizing_mode="stretch_width")

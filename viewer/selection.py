@@ -34,6 +34,11 @@ _ACTOR_STRUCTURES: dict[str, str | None] = {
     "superior_gluteal_nerve": "superior_gluteal_nerve",
     "superior_gluteal_artery": "superior_gluteal_artery",
     "safe_zone": "safe_zone",
+    "piriformis": "piriformis",
+    "tfl": "tfl",
+    "itb": "itb",
+    "bursa_subgmed": "bursa_subgmed",
+    "bursa_subgmax": "bursa_subgmax",
 }
 
 #: Layer of each structure/landmark id (layer names as in ``viewer.state.LAYERS``).
@@ -46,6 +51,13 @@ _STRUCTURE_LAYER: dict[str, str] = {
     "superior_gluteal_nerve": "nerve",
     "superior_gluteal_artery": "artery",
     "safe_zone": "safe_zone",
+    "gmin_anterior": "gmin",
+    "gmin_posterior": "gmin",
+    "piriformis": "piriformis",
+    "tfl": "tfl",
+    "itb": "itb",
+    "bursa_subgmed": "bursae",
+    "bursa_subgmax": "bursae",
 }
 
 

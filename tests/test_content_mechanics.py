@@ -3,7 +3,8 @@
 A claim says: over its ``flexion_deg`` range (rest of the hip neutral), the fibre group's
 moment arm about the action's axis has the action's sign (``meshes.landmarks.ACTIONS``).
 Each claim is sampled at five angles across its range.  ``whole`` claims are read from the
-force-weighted moment arm of the three parts (``meshes.actions.whole_muscle_arms``).
+force-weighted moment arm of the three parts (``meshes.actions.whole_muscle_arms``); claims of
+a neighbouring muscle (``gmin_anterior``, ``piriformis`` ...) from ``HipModel.muscle_moment_arms``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ def _claims():
 
 @lru_cache(maxsize=None)
 def arms_at(flexion: float) -> dict[str, dict[str, float]]:
-    arms = {g: dict(v) for g, v in model_module.HipModel(flexion=flexion).moment_arms().items()}
+    model = model_module.HipModel(flexion=flexion)
+    arms = {g: dict(v) for g, v in model.moment_arms().items()}
+    arms.update({m: dict(v) for m, v in model.muscle_moment_arms().items()})
     if "whole" not in arms:
         from meshes.actions import whole_muscle_arms
 

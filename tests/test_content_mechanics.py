@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from annotations import builtin_pack
-from meshes.landmarks import ACTIONS
+from meshes.landmarks import ACTIONS, NEIGHBOUR_MUSCLES
 
 from meshes import model as model_module
 
@@ -47,9 +47,9 @@ def sample_angles(lo: float, hi: float) -> list[float]:
     return sorted({round(float(a), 1) for a in np.linspace(lo, hi, SAMPLES_PER_CLAIM)})
 
 
-def test_the_pack_makes_claims_for_every_fibre_group_and_the_whole_muscle():
+def test_the_pack_makes_claims_for_every_fibre_group_the_whole_muscle_and_each_neighbour():
     groups = {p.values[1].group for p in _claims()}
-    assert groups == {"anterior", "middle", "posterior", "whole"}
+    assert groups == {"anterior", "middle", "posterior", "whole", *NEIGHBOUR_MUSCLES}
 
 
 @pytest.mark.parametrize(("entry_id", "claim"), _claims())

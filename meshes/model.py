@@ -776,8 +776,8 @@ class Posture:
         n_lower = anat.itb_normals @ self.r_joint.T
         upper = mu.resample(np.vstack([anat.itb_top, lower[0]]), 10)[:-1]
         margin = margin_ramp(len(upper), 2.0, 30.0, 0.0, 0.45)
-        upper = mu.push_out(anat.pelvis, upper, margin, hint=anat.chart.normal)
-        upper = mu.push_out(self.femur_lookup, upper, 14.0)
+        upper = mu.push_out(anat.pelvis, upper, margin, iterations=4, hint=anat.chart.normal)
+        upper = mu.push_out(self.femur_lookup, upper, 14.0, iterations=3)
         centre = vs.smooth_polyline(np.vstack([upper, lower]), passes=2, n=len(upper) + len(lower))
         w = np.linspace(0.0, 1.0, len(upper))[:, None]
         normals = np.vstack([(1 - w) * anat.chart.normal + w * n_lower[0], n_lower])
@@ -788,8 +788,12 @@ class Posture:
         s = np.linspace(0.0, 1.0, len(centre))
         half = np.interp(s, [0.0, 0.3, 0.6, 1.0], [22.0, 16.0, 13.0, 9.0])[:, None]
         deep = np.stack([centre - half * side, centre, centre + half * side])
-        flat = mu.push_out(anat.pelvis, deep.reshape(-1, 3), 1.5, hint=anat.chart.normal)
-        deep = mu.push_out(self.femur_lookup, flat, 1.5).reshape(deep.shape)
+        # the band's edges over the pelvis and the trochanter stay clear of the bones (below
+        # that it lies on the femur as built, turned with it)
+        k = len(upper) + 4
+        top = deep[:, :k].reshape(-1, 3)
+        top = mu.push_out(anat.pelvis, top, 1.5, iterations=3, hint=anat.chart.normal)
+        deep[:, :k] = mu.push_out(self.femur_lookup, top, 1.5, iterations=3).reshape(3, k, 3)
         sup = deep + 1.5 * normals[None]
         return mu.closed_sheet(deep, sup), centre, sup[1]
 

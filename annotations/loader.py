@@ -19,7 +19,7 @@ from typing import Any, Iterable, Iterator, NamedTuple
 import yaml
 from pydantic import ValidationError
 
-from meshes.landmarks import ACTIONS, LANDMARK_IDS
+from meshes.landmarks import ACTIONS, LANDMARK_IDS, NEIGHBOUR_MUSCLES
 
 from .schema import (
     CLAIM_GROUPS,
@@ -389,6 +389,11 @@ def _read_entries(data: _LineDict, fname: str, out: _Loaded, problems: list[Prob
         if entry.kind == "topic" and entry.id in LANDMARK_IDS:
             problems.append(Problem(fname, label, line,
                                     f"topic id '{entry.id}' is a landmark id; use 'kind: landmark' or another id"))
+        for j, claim in enumerate(entry.actions):
+            if claim.group in NEIGHBOUR_MUSCLES and claim.group != entry.id:
+                problems.append(Problem(fname, label, _line_at(raw, ("actions", j, "group")),
+                                        f"action claim for '{claim.group}' in actions[{j}].group belongs on "
+                                        f"the '{claim.group}' card"))
         if entry.id in out.entries:
             first = out.entries[entry.id]
             first_line = _line_at(first[2], ("id",))

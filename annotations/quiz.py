@@ -31,7 +31,7 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from meshes.landmarks import ACTIONS, FIBRE_GROUPS, LANDMARK_IDS
+from meshes.landmarks import ACTIONS, FIBRE_GROUPS, LANDMARK_IDS, NEIGHBOUR_MUSCLES
 
 #: Landmarks a click question may not ask for: points inside the joint that no camera sees
 #: past the bone, and attachment areas that the fibre groups cover (a click there lands on
@@ -363,7 +363,16 @@ def _group_entries(pack) -> dict[str, object]:
     for e in pack.entries.values():
         if any(c.group == "whole" for c in e.actions):
             out.setdefault("whole", e)
+    for m in NEIGHBOUR_MUSCLES:  # a neighbouring muscle's claims are on its own card
+        e = pack.entries.get(m)
+        if e is not None and any(c.group == m for c in e.actions):
+            out[m] = e
     return out
+
+
+def _family(group: str) -> str:
+    """Claims compared with each other: the parts of gluteus medius, or the neighbours."""
+    return "gmed" if group in FIBRE_GROUPS or group == "whole" else "neighbours"
 
 
 def _sorted_actions(actions: Iterable[str]) -> tuple[str, ...]:
@@ -386,7 +395,8 @@ def action_questions(pack) -> list[Question]:
             acts = truth[g]
             if not acts:
                 continue
-            others = [truth[o] for o in groups if o != g and truth[o] and _contradicts(truth[o], acts)]
+            others = [truth[o] for o in groups
+                      if o != g and _family(o) == _family(g) and truth[o] and _contradicts(truth[o], acts)]
             flipped = [_sorted_actions([*acts[:i], _OPPOSITE[a], *acts[i + 1:]]) for i, a in enumerate(acts)]
             extra = [
                 _sorted_actions([*f, x]) for f in flipped for x in ACTIONS

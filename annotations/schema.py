@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from meshes.landmarks import ACTIONS, FIBRE_GROUPS
+from meshes.landmarks import ACTIONS, FIBRE_GROUPS, NEIGHBOUR_MUSCLES
 
 #: Where the generated JSON Schema is published for pack authors.
 SCHEMA_PATH = Path(__file__).with_name("pack.schema.json")
@@ -28,8 +28,10 @@ SCHEMA_PATH = Path(__file__).with_name("pack.schema.json")
 READING_LEVELS: tuple[str, ...] = ("lay", "student", "clinician")
 #: Review states an entry moves through.
 REVIEW_STATUSES: tuple[str, ...] = ("submitted", "under_review", "approved")
-#: Fibre groups an action claim may name: the three gluteus medius groups, or the whole muscle.
-CLAIM_GROUPS: tuple[str, ...] = (*FIBRE_GROUPS, "whole")
+#: Fibre groups an action claim may name: the three gluteus medius groups, the whole muscle,
+#: or a neighbouring muscle or part with its own moment arms (``NEIGHBOUR_MUSCLES``, named
+#: on that structure's own card).
+CLAIM_GROUPS: tuple[str, ...] = (*FIBRE_GROUPS, "whole", *NEIGHBOUR_MUSCLES)
 #: Hip flexion range (degrees) a claim may cover: the model's posture range
 #: (``meshes.frame.POSTURE_RANGES["flexion"]``, kept equal by a test; ``annotations`` reads
 #: only ``meshes.landmarks``).
@@ -98,13 +100,16 @@ class Facts(_Strict):
 
 
 class ActionClaim(_Strict):
-    """A machine-readable action of gluteus medius, valid over a range of hip flexion.
+    """A machine-readable action of gluteus medius (or of a neighbouring muscle), valid over a
+    range of hip flexion.
 
     The claim says: in this posture range the fibre group's moment arm about the action's
     axis has the action's sign (see ``meshes.landmarks.ACTIONS``), hip otherwise neutral.
     """
 
-    group: Group = Field(description="anterior, middle, posterior, or whole (the muscle as a whole).")
+    group: Group = Field(description="anterior, middle, posterior, or whole (gluteus medius as a whole); "
+                               "or a neighbouring muscle or part: gmin_anterior, gmin_posterior, "
+                               "piriformis, tfl.")
     action: Action = Field(description="One of meshes.landmarks.ACTIONS.")
     flexion_deg: tuple[float, float] = Field(description="[low, high] hip flexion in degrees where the claim holds.")
     note: str | None = None

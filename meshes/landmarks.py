@@ -36,6 +36,14 @@ LANDMARKS: tuple[Landmark, ...] = (
     # Context muscles.
     Landmark("gmin", "Gluteus minimus", "structure", "muscle"),
     Landmark("gmax", "Gluteus maximus", "structure", "muscle"),
+    # Neighbours a lecturer teaches with gluteus medius.
+    Landmark("gmin_anterior", "Gluteus minimus, anterior part", "structure", "muscle"),
+    Landmark("gmin_posterior", "Gluteus minimus, posterior part", "structure", "muscle"),
+    Landmark("piriformis", "Piriformis", "structure", "muscle"),
+    Landmark("tfl", "Tensor fasciae latae", "structure", "muscle"),
+    Landmark("itb", "Iliotibial tract", "structure", "muscle"),
+    Landmark("bursa_subgmed", "Subgluteus medius bursa", "structure", "femur"),
+    Landmark("bursa_subgmax", "Subgluteus maximus bursa", "structure", "femur"),
     # Bony landmarks.
     Landmark("hip_joint_centre", "Hip joint centre", "point", "pelvis"),
     Landmark("acetabulum", "Acetabulum", "point", "pelvis"),
@@ -64,6 +72,10 @@ BY_ID: dict[str, Landmark] = {lm.id: lm for lm in LANDMARKS}
 
 #: The fibre groups of gluteus medius, in anterior-to-posterior order.
 FIBRE_GROUPS: tuple[str, ...] = ("anterior", "middle", "posterior")
+
+#: Muscles (and parts) next to gluteus medius whose moment arms the model reports, each as
+#: one line-of-action group (``HipModel.muscle_moment_arms``).
+NEIGHBOUR_MUSCLES: tuple[str, ...] = ("gmin_anterior", "gmin_posterior", "piriformis", "tfl")
 
 #: Actions a content claim may name; each maps to a moment-arm axis and a sign.
 ACTIONS: dict[str, tuple[str, int]] = {

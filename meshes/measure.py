@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from meshes import frame
-from meshes.landmarks import FIBRE_GROUPS, LANDMARK_IDS
+from meshes.landmarks import FIBRE_GROUPS, LANDMARK_IDS, NEIGHBOUR_MUSCLES
 
 AXES = ("flexion", "abduction", "internal_rotation")
 
@@ -72,8 +72,10 @@ def measure_report(flexion: float = 0.0, adduction: float = 0.0, rotation: float
     ``neck_shaft_angle_deg``, ``anteversion_deg``, ``offset_mm``, ``length_mm``), ``pelvis``
     (``inter_asis_mm``, ``iliac_crest_height_mm``, ``inter_hjc_mm``), ``fibre_groups``
     (``anterior``/``middle``/``posterior`` -> ``moment_arm_mm`` {flexion, abduction,
-    internal_rotation; + means that action} and ``length_mm``) and ``meshes`` (name ->
-    ``faces``, ``watertight``).
+    internal_rotation; + means that action} and ``length_mm``), ``muscles`` (the same two
+    values for each neighbouring muscle or part of ``NEIGHBOUR_MUSCLES``: ``gmin_anterior``,
+    ``gmin_posterior``, ``piriformis``, ``tfl``) and ``meshes`` (name -> ``faces``,
+    ``watertight``).
 
     ``side="left"``: the right hip is computed at the posture and every coordinate mirrored
     through the midsagittal plane; ids ending in ``_right``/``_left`` swap so that they keep
@@ -98,6 +100,8 @@ def measure_report(flexion: float = 0.0, adduction: float = 0.0, rotation: float
             landmarks[twin if twin in mirrored else k] = v
     arms = model.moment_arms()
     lengths = model.fibre_lengths()
+    muscle_arms = model.muscle_moment_arms()
+    muscle_lengths = model.muscle_lengths()
     return {
         "units": "mm",
         "frame": frame.FRAME,
@@ -111,6 +115,11 @@ def measure_report(flexion: float = 0.0, adduction: float = 0.0, rotation: float
             g: {"moment_arm_mm": {ax: round(float(arms[g][ax]), 3) for ax in AXES},
                 "length_mm": round(float(lengths[g]), 3)}
             for g in FIBRE_GROUPS
+        },
+        "muscles": {
+            name: {"moment_arm_mm": {ax: round(float(muscle_arms[name][ax]), 3) for ax in AXES},
+                   "length_mm": round(float(muscle_lengths[name]), 3)}
+            for name in NEIGHBOUR_MUSCLES
         },
         "meshes": {name: {"faces": int(len(m.faces)), "watertight": bool(m.is_watertight)}
                    for name, m in meshes.items()},

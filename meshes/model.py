@@ -32,6 +32,13 @@ Muscle layout
 * Gluteus minimus: between the anterior and inferior gluteal lines to the anterior facet.
 * Gluteus maximus: posterior ilium behind the posterior gluteal line, sacrum and coccyx to the
   iliotibial band and gluteal tuberosity, over the posterior third of gluteus medius.
+* Neighbours (:mod:`meshes.neighbours`): gluteus minimus in an anterior and a posterior part
+  (fibres 0-2 and 2-4, sharing the border fibre); piriformis from the sacrum (S2-S4) through
+  the greater sciatic foramen below the superior gluteal nerve to the upper border of the
+  trochanter (the part inside the pelvis is fixed, the part from the foramen on is wrapped);
+  tensor fasciae latae from the iliac crest by the ASIS into the iliotibial tract a third of
+  the way down the thigh; the iliotibial tract as a thin band; the subgluteus medius and
+  subgluteus maximus bursae as flattened ellipsoids on the trochanter.
 """
 
 from __future__ import annotations
@@ -49,14 +56,19 @@ from scipy.spatial.transform import Rotation
 from meshes import frame
 from meshes import mechanics as mech
 from meshes import muscles as mu
+from meshes import neighbours as nb
 from meshes import vessels as vs
-from meshes.landmarks import FIBRE_GROUPS, LANDMARK_IDS
+from meshes.landmarks import FIBRE_GROUPS, LANDMARK_IDS, NEIGHBOUR_MUSCLES
 
 N_POINTS = 24
 GMED_FIBRES = 13
 GROUP_FIBRES: dict[str, slice] = {"anterior": slice(0, 5), "middle": slice(4, 9), "posterior": slice(8, 13)}
 GMIN_FIBRES = 5
 GMAX_FIBRES = 6
+#: Gluteus minimus parts, fibres anterior to posterior (neighbouring parts share a fibre).
+GMIN_PARTS: dict[str, slice] = {"gmin_anterior": slice(0, 3), "gmin_posterior": slice(2, 5)}
+TFL_FEMUR_CLEAR = 6.0      # mm; tensor fasciae latae lies on the muscles in front of the trochanter
+TFL_TRACT_DEPTH = 10.0     # mm; its insertion into the iliotibial tract, off the femur
 PELVIS_CLEAR = 3.0   # mm; covers the lookup grid's interpolation error on the bone surface
 FEMUR_CLEAR = 2.0
 PELVIC_DROP_RANGE = (-15.0, 15.0)
@@ -67,6 +79,8 @@ MESH_NAMES = (
     "gmed_anterior_left", "gmed_middle_left", "gmed_posterior_left",
     "gmin_right", "gmin_left", "gmax_right", "gmax_left",
     "superior_gluteal_nerve_right", "superior_gluteal_artery_right", "safe_zone_right",
+    "piriformis_right", "piriformis_left", "tfl_right", "tfl_left", "itb_right", "itb_left",
+    "bursa_subgmed_right", "bursa_subgmed_left", "bursa_subgmax_right", "bursa_subgmax_left",
 )
 
 
@@ -220,6 +234,13 @@ class Anatomy:
     femur_footprints: dict = field(default_factory=dict)  # femur-frame outlines
     nerve_start: np.ndarray = None
     origin_centre: np.ndarray = None
+    piriformis_pelvic: np.ndarray = None   # (F, K, 3) sacrum -> foramen, fixed to the pelvis
+    itb_top: np.ndarray = None             # (3,) iliac tubercle region, pelvis frame
+    itb_lower: np.ndarray = None           # (M, 3) femur frame, trochanter -> knee
+    itb_normals: np.ndarray = None         # (M, 3) femur frame, outward
+    bursae: dict = field(default_factory=dict)   # name -> (mesh, marker), femur frame
+    nerve_superior: np.ndarray = None      # superior branch centreline, pelvis frame
+    nerve_superior_mesh: trimesh.Trimesh = None
 
     # built on first use: a posture change needs none of these
     @functools.cached_property
@@ -235,8 +256,13 @@ class Anatomy:
     @functools.cached_property
     def left_meshes(self) -> dict:
         """The left muscles: the right ones at neutral, mirrored."""
-        return {f"{name}_left": mirror_mesh(mesh, self.z_mid)
-                for name, (mesh, _, _) in self.neutral_posture.sheets.items() if mesh is not None}
+        neutral = self.neutral_posture
+        out = {f"{name}_left": mirror_mesh(mesh, self.z_mid)
+               for name, (mesh, _, _) in neutral.sheets.items() if mesh is not None}
+        out["itb_left"] = mirror_mesh(neutral.itb[0], self.z_mid)
+        for name, (mesh, _) in neutral.bursae.items():
+            out[f"{name}_left"] = mirror_mesh(mesh, self.z_mid)
+        return out
 
 
 def _pelvis_grid(bones) -> mu.GridSDF:
@@ -408,6 +434,23 @@ def build_anatomy(bones) -> Anatomy:
         (gmed_o, 1.5), (gmin_o, 1.5), (gmax_o, 2.0), (gmax_line, 0.8),
         ([notch + [4.0, -10.0, 6.0]], vs.ARTERY_RADIUS_MM + 3.0)])
 
+    # piriformis: sacrum (S2-S4) -> greater sciatic foramen (below the nerve) -> trochanter
+    sac_bounds = np.asarray(bones.sacrum_mesh().bounds, dtype=float)
+    pir_o = nb.sacral_origins(pex, sac_bounds, z_mid + 0.35 * (sac_bounds[1][2] - z_mid))
+    pir_o = lift(pex, pir_o, 2.0)
+    pir_via = mu.push_out(pex, nb.foramen_points(nerve_start[0]), PELVIS_CLEAR + 1.0, hint=chart.normal)
+    # inside the pelvis the muscle lies on the front of the sacrum: wrap that part over the
+    # bone with its outward side forward, into the pelvic cavity
+    forward = np.array([1.0, 0.0, 0.0])
+    pir_init = np.stack([mu.resample(np.vstack([o, o + 12.0 * forward, v + 12.0 * forward, v]), 12)
+                         for o, v in zip(pir_o, pir_via)])
+    pir_pelvic = mu.wrap_paths(pir_init, [mu.Obstacle(pelvis, np.full(pir_init.shape[:2], 2.5), forward)],
+                               iterations=60)
+    # tensor fasciae latae: outer lip of the crest by the ASIS -> iliotibial tract
+    tfl_o = lift(pex, nb.tfl_origins(pex, bones.PELVIS["asis_right"]), 1.5)
+    femur_mesh_r = bones.femur_mesh("right")
+    length = float(getattr(bones, "FEMUR_DIMENSIONS", {}).get("length_mm", 415.0))
+
     u = np.linspace(0.0, 1.0, GMED_FIBRES)
     lat = bones.FACETS["lateral"]
     sup = bones.FACETS["superoposterior"]
@@ -417,29 +460,46 @@ def build_anatomy(bones) -> Anatomy:
     gmed_i = np.vstack([facet_points(lat, t_lat), facet_points(sup, t_sup)])
     gmin_i = facet_points(bones.FACETS["anterior"], np.linspace(0.7, -0.7, GMIN_FIBRES))
     ends, end_lift = _gmax_insertion_ends(bones.FEMUR)
-    gmed_i, gmin_i, ends = lift_many(fex, [(gmed_i, 1.5), (gmin_i, 1.5), (ends, end_lift)])
+    pir_i = nb.piriformis_insertions(fex, tip_f)
+    tfl_i = nb.tfl_insertions(fex, femur_mesh_r, length)
+    gmed_i, gmin_i, ends, pir_i, tfl_i = lift_many(fex, [(gmed_i, 1.5), (gmin_i, 1.5), (ends, end_lift),
+                                                         (pir_i, 1.5), (tfl_i, TFL_TRACT_DEPTH)])
     gmax_i = np.linspace(ends[0], ends[1], GMAX_FIBRES)
 
     n = N_POINTS
-    muscle_of = {"gmed": slice(0, GMED_FIBRES),
-                 "gmin": slice(GMED_FIBRES, GMED_FIBRES + GMIN_FIBRES),
-                 "gmax": slice(GMED_FIBRES + GMIN_FIBRES, GMED_FIBRES + GMIN_FIBRES + GMAX_FIBRES)}
+    counts = {"gmed": GMED_FIBRES, "gmin": GMIN_FIBRES, "gmax": GMAX_FIBRES,
+              "piriformis": nb.PIRIFORMIS_FIBRES, "tfl": nb.TFL_FIBRES}
+    muscle_of, start = {}, 0
+    for name, count in counts.items():
+        muscle_of[name] = slice(start, start + count)
+        start += count
+    gmin_at = muscle_of["gmin"].start
+    for part, sl in GMIN_PARTS.items():
+        muscle_of[part] = slice(gmin_at + sl.start, gmin_at + sl.stop)
     pm = np.vstack([
         np.tile(margin_ramp(n, PELVIS_CLEAR, PELVIS_CLEAR + 8.0, 0.05, 0.35), (GMED_FIBRES, 1)),
         np.tile(np.full(n, PELVIS_CLEAR), (GMIN_FIBRES, 1)),
         np.tile(margin_ramp(n, PELVIS_CLEAR, 34.0, 0.0, 0.3) - margin_ramp(n, 0.0, 20.0, 0.6, 0.9),
                 (GMAX_FIBRES, 1)),
+        np.tile(np.full(n, PELVIS_CLEAR), (nb.PIRIFORMIS_FIBRES, 1)),
+        np.tile(np.full(n, PELVIS_CLEAR), (nb.TFL_FIBRES, 1)),
     ])
     fm = np.vstack([
         np.tile(np.full(n, FEMUR_CLEAR), (GMED_FIBRES, 1)),
         np.tile(np.full(n, FEMUR_CLEAR), (GMIN_FIBRES, 1)),
         np.tile(margin_ramp(n, 14.0, FEMUR_CLEAR, 0.7, 1.0), (GMAX_FIBRES, 1)),
+        np.tile(np.full(n, FEMUR_CLEAR), (nb.PIRIFORMIS_FIBRES, 1)),
+        np.tile(np.full(n, TFL_FEMUR_CLEAR), (nb.TFL_FIBRES, 1)),
     ])
     anat = Anatomy(
         bones=bones, pelvis=pelvis, femur=femur, pelvis_exact=pex, femur_exact=fex, chart=chart, z_mid=z_mid,
-        origins=np.vstack([gmed_o, gmin_o, gmax_o]), insertions=np.vstack([gmed_i, gmin_i, gmax_i]),
+        origins=np.vstack([gmed_o, gmin_o, gmax_o, pir_via, tfl_o]),
+        insertions=np.vstack([gmed_i, gmin_i, gmax_i, pir_i, tfl_i]),
         pelvis_margin=pm, femur_margin=fm, muscle_of=muscle_of,
     )
+    anat.piriformis_pelvic = pir_pelvic
+    anat.nerve_start = nerve_start[0]
+    _neighbour_anatomy(anat, bones, femur_mesh_r, length, lines)
     anat.origin_centre = gmed_centre
     anat.footprints = {"gmed_origin": gmed_outline, "gmin_origin": gmin_outline, "gmax_origin": gmax_line}
     anat.femur_footprints = {
@@ -459,6 +519,30 @@ def build_anatomy(bones) -> Anatomy:
     straight = np.linspace(anat.origins, anat.insertions, n, axis=1)
     anat.neutral = mu.wrap_multilevel(straight, _obstacles(anat, np.eye(3)), iterations=(60, 40, 30))
     return anat
+
+
+def _neighbour_anatomy(anat: Anatomy, bones, femur_mesh: trimesh.Trimesh, length: float, lines: dict) -> None:
+    """The fixed parts of the neighbours: the iliotibial tract's top (iliac tubercle region)
+    and its course down the femur, the bursae and the nerve's superior branch."""
+    pex, fex, chart = anat.pelvis_exact, anat.femur_exact, anat.chart
+    # iliac tubercle: on the outer lip of the crest about 5 cm behind the ASIS
+    asis2 = chart.to2d(np.asarray(bones.PELVIS["asis_right"], dtype=float))
+    x = asis2[0] - 50.0
+    crest = crest_curve(pex, chart, x, x + 1.0, asis2[1] - 60.0, columns=2)
+    top = crest[0] if len(crest) else np.asarray(bones.PELVIS["asis_right"], dtype=float) + [-50.0, 20.0, 0.0]
+    anat.itb_top = lift(pex, top[None], 2.0)[0]
+    anat.itb_lower, anat.itb_normals = nb.itb_lower_path(fex, femur_mesh, bones.FACETS, length)
+    anat.bursae = nb.bursa_meshes(fex, bones.FACETS)
+    # superior branch of the superior gluteal nerve: from its exit along the upper border of
+    # gluteus minimus (the anterior gluteal line), forward
+    border = oriented(lines["anterior"], lambda p: p @ chart.ex)[::-1]      # posterior -> anterior
+    border = lift(pex, mu.resample(border, 16), vs.NERVE_RADIUS_MM + 2.5)
+    exit_point = anat.nerve_start + 12.0 * chart.normal
+    keep = (border - exit_point) @ chart.ex > 10.0
+    branch = vs.smooth_polyline(np.vstack([exit_point, border[keep][:-1]]), passes=3, n=30)
+    branch = mu.push_out(pex, branch, vs.NERVE_RADIUS_MM + 1.0, hint=chart.normal)
+    anat.nerve_superior = branch
+    anat.nerve_superior_mesh = vs.tube_mesh(branch, 0.8 * vs.NERVE_RADIUS_MM)
 
 
 def _static_meshes(bones) -> dict:
@@ -586,6 +670,30 @@ class Posture:
     def group_paths(self, group: str) -> np.ndarray:
         return self.paths[self.anat.muscle_of["gmed"]][GROUP_FIBRES[group]]
 
+    def muscle_paths(self, name: str) -> np.ndarray:
+        """Fibre paths (F, N, 3) of a muscle or part by name (``gmin``, ``gmin_anterior``,
+        ``piriformis`` ...), origin -> insertion; piriformis includes its part in the pelvis."""
+        paths = self.paths[self.anat.muscle_of[name]]
+        if name == "piriformis":
+            paths = np.concatenate([self.anat.piriformis_pelvic[:, :-1], paths], axis=1)
+        return paths
+
+    @functools.cached_property
+    def neighbour_arms(self) -> dict:
+        """Moment arms (mm) of the neighbouring muscles (``NEIGHBOUR_MUSCLES``), from each
+        fibre's line of action on the femur, averaged over the fibres."""
+        out = {}
+        for name in NEIGHBOUR_MUSCLES:
+            sl = self.anat.muscle_of[name]
+            contact = self.on_femur(self.paths[sl], self.anat.femur_margin[sl])
+            out[name] = mech.group_moment_arms(self.paths[sl], self.axes, np.zeros(3), contact)
+        return out
+
+    @functools.cached_property
+    def neighbour_lengths(self) -> dict:
+        return {name: mech.group_mean([mech.path_length(p) for p in self.muscle_paths(name)])
+                for name in NEIGHBOUR_MUSCLES}
+
     def on_femur(self, paths: np.ndarray, margin: np.ndarray) -> np.ndarray:
         d, _ = self.femur_lookup(paths.reshape(-1, 3))
         return d.reshape(paths.shape[:2]) < margin + 0.5
@@ -639,9 +747,13 @@ class Posture:
                                                tendon_from=0.88) for u in rows_u])
         gmin_prof = mu.thickness_profile(N_POINTS, 3.0, 8.0, 2.5, belly_at=0.45, tendon_from=0.85)
         gmax_prof = mu.thickness_profile(N_POINTS, 8.0, 20.0, 4.0, belly_at=0.4, tendon_from=0.85)
-        (deep, sup), gmin, gmax = mu.sheet_grids_many(
+        pir_prof = mu.thickness_profile(N_POINTS, 5.0, 13.0, 3.0, belly_at=0.4, tendon_from=0.8)
+        tfl_prof = mu.thickness_profile(N_POINTS, 5.0, 12.0, 3.0, belly_at=0.45, tendon_from=0.9)
+        (deep, sup), gmin, gmax, pir, tfl = mu.sheet_grids_many(
             [(gm, thick), (self.paths[anat.muscle_of["gmin"]], gmin_prof),
-             (self.paths[anat.muscle_of["gmax"]], gmax_prof)],
+             (self.paths[anat.muscle_of["gmax"]], gmax_prof),
+             (mu.resample_count(self.muscle_paths("piriformis"), N_POINTS), pir_prof),
+             (self.paths[anat.muscle_of["tfl"]], tfl_prof)],
             lookups, rows_factor=2, clearance=PELVIS_CLEAR - 1.0)
         for g in FIBRE_GROUPS:
             sl = GROUP_FIBRES[g]
@@ -650,7 +762,46 @@ class Posture:
         out["gmed"] = (None, deep, sup)
         out["gmin"] = (mu.closed_sheet(*gmin), *gmin)
         out["gmax"] = (mu.closed_sheet(*gmax), *gmax)
+        out["piriformis"] = (mu.closed_sheet(*pir), *pir)
+        out["tfl"] = (mu.closed_sheet(*tfl), *tfl)
         return out
+
+    @functools.cached_property
+    def itb(self) -> tuple[trimesh.Trimesh, np.ndarray, np.ndarray]:
+        """The iliotibial tract as a thin band (mesh), its deep and its outer centreline: from the iliac
+        tubercle region over gluteus medius to above the trochanter (pelvis side, kept clear
+        of the muscle's depth), then fixed to the femur down the lateral thigh."""
+        anat = self.anat
+        lower = anat.itb_lower @ self.r_joint.T
+        n_lower = anat.itb_normals @ self.r_joint.T
+        upper = mu.resample(np.vstack([anat.itb_top, lower[0]]), 10)[:-1]
+        margin = margin_ramp(len(upper), 2.0, 30.0, 0.0, 0.45)
+        upper = mu.push_out(anat.pelvis, upper, margin, iterations=4, hint=anat.chart.normal)
+        upper = mu.push_out(self.femur_lookup, upper, 14.0, iterations=3)
+        centre = vs.smooth_polyline(np.vstack([upper, lower]), passes=2, n=len(upper) + len(lower))
+        w = np.linspace(0.0, 1.0, len(upper))[:, None]
+        normals = np.vstack([(1 - w) * anat.chart.normal + w * n_lower[0], n_lower])
+        normals /= np.linalg.norm(normals, axis=1, keepdims=True)
+        tangent = np.gradient(centre, axis=0)
+        side = np.cross(tangent, normals)
+        side /= np.linalg.norm(side, axis=1, keepdims=True)
+        s = np.linspace(0.0, 1.0, len(centre))
+        half = np.interp(s, [0.0, 0.3, 0.6, 1.0], [22.0, 16.0, 13.0, 9.0])[:, None]
+        deep = np.stack([centre - half * side, centre, centre + half * side])
+        # the band's edges over the pelvis and the trochanter stay clear of the bones (below
+        # that it lies on the femur as built, turned with it)
+        k = len(upper) + 4
+        top = deep[:, :k].reshape(-1, 3)
+        top = mu.push_out(anat.pelvis, top, 1.5, iterations=3, hint=anat.chart.normal)
+        deep[:, :k] = mu.push_out(self.femur_lookup, top, 1.5, iterations=3).reshape(3, k, 3)
+        sup = deep + 1.5 * normals[None]
+        return mu.closed_sheet(deep, sup), centre, sup[1]
+
+    @functools.cached_property
+    def bursae(self) -> dict:
+        """name -> (mesh, marker point), the bursae turned with the femur."""
+        r = self.r_joint
+        return {name: (_rotate(mesh, r), r @ marker) for name, (mesh, marker) in self.anat.bursae.items()}
 
     @functools.cached_property
     def tip(self) -> np.ndarray:
@@ -684,10 +835,19 @@ class Posture:
             nerve = mu.push_out(lk, nerve, clear, hint=self.anat.chart.normal)
             trunk_upper = mu.push_out(lk, trunk_upper, clear, hint=self.anat.chart.normal)
             lower_path = mu.push_out(lk, lower_path, clear, hint=self.anat.chart.normal)
-        nerve_mesh = self._fix(vs.tube_mesh(nerve, vs.NERVE_RADIUS_MM))
+        # inferior branch onward, between medius and minimus, to the deep face of tensor
+        # fasciae latae (its upper third)
+        tfl_mid = self.paths[self.anat.muscle_of["tfl"]][nb.TFL_FIBRES // 2]
+        entry = mu.polyline_at(tfl_mid, 0.3)
+        to_tfl = vs.smooth_polyline(np.vstack([nerve[-1], 0.5 * (nerve[-1] + entry), entry]), passes=2, n=12)
+        to_tfl = mu.push_out(self.anat.pelvis, to_tfl, vs.NERVE_RADIUS_MM + 1.0, hint=self.anat.chart.normal)
+        nerve_mesh = vs.merge([self._fix(vs.merge([vs.tube_mesh(nerve, vs.NERVE_RADIUS_MM),
+                                                   vs.tube_mesh(to_tfl, 0.8 * vs.NERVE_RADIUS_MM)])),
+                               self.anat.nerve_superior_mesh])
         artery_mesh = self._fix(vs.merge([vs.tube_mesh(trunk_upper, vs.ARTERY_RADIUS_MM),
                                           vs.tube_mesh(lower_path, vs.ARTERY_RADIUS_MM * 0.85)]))
-        return {"nerve": nerve, "artery": [trunk_upper, lower_path],
+        return {"nerve": nerve, "nerve_to_tfl": to_tfl, "nerve_superior": self.anat.nerve_superior,
+                "artery": [trunk_upper, lower_path],
                 "nerve_mesh": nerve_mesh, "artery_mesh": artery_mesh}
 
     @functools.cached_property
@@ -711,6 +871,9 @@ class Posture:
         out["superior_gluteal_nerve_right"] = self.vessels["nerve_mesh"]
         out["superior_gluteal_artery_right"] = self.vessels["artery_mesh"]
         out["safe_zone_right"] = self.safe_zone[0]
+        out["itb_right"] = self.itb[0]
+        for name, (mesh, _) in self.bursae.items():
+            out[f"{name}_right"] = mesh
         return out
 
 
@@ -793,13 +956,14 @@ class HipModel(param.Parameterized):
         return {"flexion": f, "adduction": a, "rotation": r}
 
     def fibres(self, group: str) -> list[np.ndarray]:
-        """Wrapped fibre paths of a gluteus medius group (or ``gmin``/``gmax``), each (N, 3),
-        origin -> insertion."""
+        """Wrapped fibre paths of a gluteus medius group (or ``gmin``/``gmax``, or a
+        neighbouring muscle of ``NEIGHBOUR_MUSCLES``), each (N, 3), origin -> insertion.
+        Piriformis paths start on the sacrum and include their part inside the pelvis."""
         st = self._posture()
         if group in GROUP_FIBRES:
             paths = st.group_paths(group)
-        elif group in ("gmin", "gmax", "gmed"):
-            paths = st.paths[self.anatomy.muscle_of[group]]
+        elif group in ("gmin", "gmax", "gmed", *NEIGHBOUR_MUSCLES):
+            paths = st.muscle_paths(group)
         else:
             raise KeyError(f"unknown fibre group {group!r}")
         return [self._room(p) for p in paths]
@@ -814,6 +978,17 @@ class HipModel(param.Parameterized):
         if method == "excursion":
             return st.excursion_moment_arms()
         raise ValueError(f"method must be 'line_of_action' or 'excursion', not {method!r}")
+
+    def muscle_moment_arms(self) -> dict[str, dict[str, float]]:
+        """Mean line-of-action moment arm (mm) of each neighbouring muscle or part
+        (``NEIGHBOUR_MUSCLES``: gluteus minimus anterior and posterior parts, piriformis,
+        tensor fasciae latae) about the flexion, abduction and internal-rotation axes; +
+        means that action."""
+        return {k: dict(v) for k, v in self._posture().neighbour_arms.items()}
+
+    def muscle_lengths(self) -> dict[str, float]:
+        """Mean origin-to-insertion path length (mm) of each neighbouring muscle or part."""
+        return dict(self._posture().neighbour_lengths)
 
     def fibre_lengths(self) -> dict[str, float]:
         """Mean origin-to-insertion path length (mm) of each gluteus medius group."""
@@ -876,6 +1051,13 @@ class HipModel(param.Parameterized):
             "safe_zone": st.safe_zone[1],
             "gmin": _surface_point(sheets["gmin"][2], 0.55, row=0),   # anterior edge, in front of gmed
             "gmax": _surface_point(sheets["gmax"][2], 0.45),
+            "gmin_anterior": _surface_point(sheets["gmin"][2], 0.5, row=2),
+            "gmin_posterior": _surface_point(sheets["gmin"][2], 0.5, row=6),
+            "piriformis": _surface_point(sheets["piriformis"][2], 0.7),
+            "tfl": _surface_point(sheets["tfl"][2], 0.35),
+            "itb": _itb_point(st),
+            "bursa_subgmed": st.bursae["bursa_subgmed"][1],
+            "bursa_subgmax": st.bursae["bursa_subgmax"][1],
             "hip_joint_centre": pel.get("hip_joint_centre", np.zeros(3)),
             "acetabulum": pel.get("acetabulum", np.zeros(3)),
             "anterior_gluteal_line": pel.get("anterior_gluteal_line", mu.polyline_at(lines["anterior"], 0.5)),
@@ -893,6 +1075,12 @@ class HipModel(param.Parameterized):
                   "greater_sciatic_notch", "ischial_tuberosity", "pubic_symphysis"):
             out[k] = pel[k]
         return {k: self._room(out[k]) for k in LANDMARK_IDS}
+
+
+def _itb_point(st: Posture) -> np.ndarray:
+    """A point on the outer face of the iliotibial tract below the trochanter."""
+    outer = st.itb[2]
+    return outer[int(round(0.4 * (len(outer) - 1)))]
 
 
 def _tube_point(path: np.ndarray, mesh: trimesh.Trimesh, s: float) -> np.ndarray:

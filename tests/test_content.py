@@ -451,3 +451,12 @@ def test_the_content_guide_lists_every_landmark_id_and_builtin_topic():
     guide = (Path(__file__).resolve().parents[1] / "docs" / "content.md").read_text(encoding="utf-8")
     for eid in (*LANDMARK_IDS, *builtin_pack().topics):
         assert f"`{eid}`" in guide, eid
+
+
+def test_a_neighbours_action_claim_belongs_on_its_own_card(tmp_path):
+    pack = copy_pack(tmp_path)
+    line = plant(pack / "25_neighbours.yaml", "      - group: tfl\n        action: flexion\n",
+                 "      - group: piriformis\n        action: flexion\n")
+    text = failing(pack)
+    hit = line_of(text, pack / "25_neighbours.yaml", "tfl", "belongs on the 'piriformis' card")
+    assert f"25_neighbours.yaml:{line}:" in hit

@@ -3,7 +3,8 @@
 A claim says: over its ``flexion_deg`` range (rest of the hip neutral), the fibre group's
 moment arm about the action's axis has the action's sign (``meshes.landmarks.ACTIONS``).
 Each claim is sampled at five angles across its range.  ``whole`` claims are read from the
-force-weighted moment arm of the three parts (``meshes.actions.whole_muscle_arms``).
+force-weighted moment arm of the three parts (``meshes.actions.whole_muscle_arms``); claims of
+a neighbouring muscle (``gmin_anterior``, ``piriformis`` ...) from ``HipModel.muscle_moment_arms``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 
 from annotations import builtin_pack
 from meshes.actions import DEAD_BAND_MM, action_holds, action_ids, crossing_angles
-from meshes.landmarks import ACTIONS
+from meshes.landmarks import ACTIONS, NEIGHBOUR_MUSCLES
 
 from meshes import model as model_module
 
@@ -35,7 +36,9 @@ def _claims():
 
 @lru_cache(maxsize=None)
 def arms_at(flexion: float) -> dict[str, dict[str, float]]:
-    arms = {g: dict(v) for g, v in model_module.HipModel(flexion=flexion).moment_arms().items()}
+    model = model_module.HipModel(flexion=flexion)
+    arms = {g: dict(v) for g, v in model.moment_arms().items()}
+    arms.update({m: dict(v) for m, v in model.muscle_moment_arms().items()})
     if "whole" not in arms:
         from meshes.actions import whole_muscle_arms
 
@@ -47,9 +50,9 @@ def sample_angles(lo: float, hi: float) -> list[float]:
     return sorted({round(float(a), 1) for a in np.linspace(lo, hi, SAMPLES_PER_CLAIM)})
 
 
-def test_the_pack_makes_claims_for_every_fibre_group_and_the_whole_muscle():
+def test_the_pack_makes_claims_for_every_fibre_group_the_whole_muscle_and_each_neighbour():
     groups = {p.values[1].group for p in _claims()}
-    assert groups == {"anterior", "middle", "posterior", "whole"}
+    assert groups == {"anterior", "middle", "posterior", "whole", *NEIGHBOUR_MUSCLES}
 
 
 @pytest.mark.parametrize(("entry_id", "claim"), _claims())
@@ -111,7 +114,7 @@ def test_quiz_action_answers_are_what_the_card_and_mechanics_name():
 
     nouns = {v: k for k, v in _ACTION_NOUNS.items()}
     groups = {"gmed_anterior": "anterior", "gmed_middle": "middle", "gmed_posterior": "posterior",
-              "gluteus_medius": "whole"}
+              "gluteus_medius": "whole", **{m: m for m in NEIGHBOUR_MUSCLES}}
     questions = [q for q in action_questions(builtin_pack()) if q.id.startswith("actions:")]
     assert {int(q.flexion) for q in questions} == set(ACTION_POSTURES)
     for q in questions:

@@ -12,7 +12,7 @@ from meshes.landmarks import LANDMARK_IDS
 from meshes.measure import check_posture, measure_report
 from meshes.model import MESH_NAMES
 
-TOP_KEYS = {"units", "frame", "posture", "landmarks", "femur", "pelvis", "fibre_groups", "meshes"}
+TOP_KEYS = {"units", "frame", "posture", "landmarks", "femur", "pelvis", "fibre_groups", "muscles", "meshes"}
 
 
 @pytest.fixture(scope="module")

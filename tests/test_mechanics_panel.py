@@ -88,6 +88,8 @@ def test_the_actions_shown_agree_with_every_action_claim_of_the_content_pack(pan
     assert claims, "the content pack makes no action claims"
     wrong = []
     for entry_id, claim in claims:
+        if claim.group not in mp.GROUPS:
+            continue  # a neighbouring muscle: held to its moment arms in test_content_mechanics
         lo, hi = claim.flexion_deg
         angle = round((lo + hi) / 2.0)
         panel.group = claim.group

@@ -315,3 +315,30 @@ def test_a_teachers_pack_changes_the_questions(tmp_path):
     for q in questions:
         if q.kind == "choice":
             assert q.answer in q.options and len(q.options) >= 3
+
+
+# --------------------------------------------------------------------------- the neighbours
+
+
+NEIGHBOURS = ("gmin_anterior", "gmin_posterior", "piriformis", "tfl", "itb", "bursa_subgmed", "bursa_subgmax")
+
+
+def test_every_neighbour_can_be_asked_for_by_a_click(by_id):
+    for lid in NEIGHBOURS:
+        assert by_id[f"click:{lid}"].answer == lid
+
+
+def test_nerve_questions_ask_for_piriformis_and_tensor_fasciae_latae(by_id):
+    assert by_id["nerve:piriformis"].answer == "Nerve to piriformis"
+    assert by_id["nerve:tfl"].answer == "Superior gluteal nerve"
+    assert by_id["roots:piriformis"].answer == "S1, S2"
+    # the parts of gluteus minimus share the whole muscle's nerve: asked once, for the whole
+    assert "nerve:gmin_anterior" not in by_id and "nerve:gmin" in by_id
+
+
+def test_action_questions_for_the_neighbours_follow_their_published_actions(by_id):
+    assert by_id["actions:piriformis:0"].answer == "External rotation"
+    assert by_id["actions:piriformis:90"].answer == "Abduction"
+    assert by_id["actions:tfl:0"].answer == "Abduction, flexion and internal rotation"
+    assert "internal rotation" in by_id["actions:gmin_anterior:0"].answer.lower()
+    assert "internal rotation" in by_id["actions:gmin_posterior:90"].answer.lower()

@@ -184,7 +184,7 @@ def test_layers_cover_every_actor(plotter):
         assert scene.layer_of(n) is not None
     assert set(scene.LAYERS) == {
         "bones", "gmed_anterior", "gmed_middle", "gmed_posterior", "gmin", "gmax",
-        "nerve", "artery", "safe_zone", "landmarks",
+        "nerve", "artery", "safe_zone", "piriformis", "tfl", "itb", "bursae", "landmarks",
     }
 
 

@@ -74,7 +74,7 @@ class HipViewerApp(pn.viewable.Viewer):
             self.scene.build()
 
     def __panel__(self):
-        return self.layout
+        return self.layout.root
 
     # --- the session, for notebooks and tests ------------------------------------------------
     @property

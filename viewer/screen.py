@@ -10,7 +10,6 @@ from __future__ import annotations
 import panel as pn
 import param
 
-from viewer.panels.base import APP_CSS
 
 #: Widths (CSS px) below which the page takes the phone, then the tablet layout.
 PHONE_BELOW = 700

@@ -27,6 +27,10 @@ LAYERS: tuple[str, ...] = (
     "nerve",
     "artery",
     "safe_zone",
+    "piriformis",
+    "tfl",
+    "itb",
+    "bursae",
     "landmarks",
 )
 
@@ -40,12 +44,16 @@ LAYER_LABELS: dict[str, str] = {
     "nerve": "Superior gluteal nerve",
     "artery": "Superior gluteal artery",
     "safe_zone": "Nerve safe-zone band",
+    "piriformis": "Piriformis",
+    "tfl": "Tensor fasciae latae",
+    "itb": "Iliotibial tract",
+    "bursae": "Trochanteric bursae",
     "landmarks": "Landmark markers",
 }
 
 #: Opacity of each layer when nothing says otherwise (the scene's own palette,
 #: ``viewer.scene.STYLES``).  Gluteus maximus starts faint so the medius beneath it stays
-#: visible from the side.
+#: visible from the side; so does the iliotibial tract, which covers the trochanter.
 DEFAULT_OPACITY: dict[str, float] = {
     "bones": 1.0,
     "gmed_anterior": 0.75,
@@ -56,6 +64,10 @@ DEFAULT_OPACITY: dict[str, float] = {
     "nerve": 1.0,
     "artery": 1.0,
     "safe_zone": 0.35,
+    "piriformis": 0.7,
+    "tfl": 0.6,
+    "itb": 0.25,
+    "bursae": 0.45,
     "landmarks": 1.0,
 }
 

@@ -40,6 +40,11 @@ NERVE = "#f7d117"  # yellow
 ARTERY = "#8c0a2a"  # dark crimson
 SAFE_ZONE = "#1a9e77"  # green band, translucent
 LANDMARK = "#1f6fd1"  # blue markers
+#: Neighbours of gluteus medius: muted, away from the medius hues.
+PIRIFORMIS = "#7f9c9a"  # muted teal-grey
+TFL = "#9aab7a"  # sage
+ITB = "#c9cdd2"  # pale silver, faint
+BURSA = "#4f8fd6"  # blue, translucent
 
 #: (colour, opacity) per structure, matched by the actor name's prefix (left and right
 #: share a style).  Muscles are semi-transparent so landmarks on the bone show through.
@@ -55,6 +60,10 @@ STYLES: dict[str, tuple[str, float]] = {
     "superior_gluteal_nerve": (NERVE, 1.0),
     "superior_gluteal_artery": (ARTERY, 1.0),
     "safe_zone": (SAFE_ZONE, 0.35),
+    "piriformis": (PIRIFORMIS, 0.7),
+    "tfl": (TFL, 0.6),
+    "itb": (ITB, 0.25),
+    "bursa": (BURSA, 0.45),
     "lm:": (LANDMARK, 1.0),
 }
 DEFAULT_STYLE = ("#9a9a9a", 1.0)
@@ -114,6 +123,10 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "nerve": ("superior_gluteal_nerve_right",),
     "artery": ("superior_gluteal_artery_right",),
     "safe_zone": ("safe_zone_right",),
+    "piriformis": ("piriformis_right", "piriformis_left"),
+    "tfl": ("tfl_right", "tfl_left"),
+    "itb": ("itb_right", "itb_left"),
+    "bursae": ("bursa_subgmed_right", "bursa_subgmed_left", "bursa_subgmax_right", "bursa_subgmax_left"),
     "landmarks": tuple(marker_name(i) for i in LANDMARK_IDS),
 }
 

@@ -34,6 +34,11 @@ _ACTOR_STRUCTURES: dict[str, str | None] = {
     "superior_gluteal_nerve": "superior_gluteal_nerve",
     "superior_gluteal_artery": "superior_gluteal_artery",
     "safe_zone": "safe_zone",
+    "piriformis": "piriformis",
+    "tfl": "tfl",
+    "itb": "itb",
+    "bursa_subgmed": "bursa_subgmed",
+    "bursa_subgmax": "bursa_subgmax",
 }
 
 #: Layer of each structure/landmark id (layer names as in ``viewer.state.LAYERS``).
@@ -46,6 +51,13 @@ _STRUCTURE_LAYER: dict[str, str] = {
     "superior_gluteal_nerve": "nerve",
     "superior_gluteal_artery": "artery",
     "safe_zone": "safe_zone",
+    "gmin_anterior": "gmin",
+    "gmin_posterior": "gmin",
+    "piriformis": "piriformis",
+    "tfl": "tfl",
+    "itb": "itb",
+    "bursa_subgmed": "bursae",
+    "bursa_subgmax": "bursae",
 }
 
 
@@ -181,6 +193,13 @@ _HIGHLIGHT: dict[str, tuple[str, ...]] = {
     "superior_gluteal_artery": ("superior_gluteal_artery_right",),
     "safe_zone": ("safe_zone_right",),
     "sacrum": ("sacrum",),
+    "gmin_anterior": ("gmin_right",),
+    "gmin_posterior": ("gmin_right",),
+    "piriformis": ("piriformis_right",),
+    "tfl": ("tfl_right",),
+    "itb": ("itb_right",),
+    "bursa_subgmed": ("bursa_subgmed_right",),
+    "bursa_subgmax": ("bursa_subgmax_right",),
 }
 
 #: Layers shown when a selection is isolated.
@@ -196,6 +215,13 @@ _ISOLATE_LAYERS: dict[str, tuple[str, ...]] = {
     "superior_gluteal_nerve": ("bones", "nerve", "safe_zone"),
     "superior_gluteal_artery": ("bones", "artery"),
     "safe_zone": ("bones", "nerve", "safe_zone"),
+    "gmin_anterior": ("bones", "gmin", "landmarks"),
+    "gmin_posterior": ("bones", "gmin", "landmarks"),
+    "piriformis": ("bones", "piriformis", "nerve"),
+    "tfl": ("bones", "tfl", "itb", "nerve"),
+    "itb": ("bones", "itb", "tfl", "gmax"),
+    "bursa_subgmed": ("bones", "bursae", "gmed_anterior", "gmed_middle", "gmed_posterior"),
+    "bursa_subgmax": ("bones", "bursae", "itb"),
 }
 
 

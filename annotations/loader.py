@@ -20,6 +20,7 @@ import yaml
 from pydantic import ValidationError
 
 from meshes.landmarks import ACTIONS, LANDMARK_IDS, NEIGHBOUR_MUSCLES
+from meshes.regions import REGION_IDS
 
 from .schema import (
     CLAIM_GROUPS,
@@ -386,6 +387,10 @@ def _read_entries(data: _LineDict, fname: str, out: _Loaded, problems: list[Prob
             problems.append(Problem(fname, label, line,
                                     f"unknown id '{entry.id}': not a landmark id of the hip model "
                                     "(meshes/landmarks.py); a topic entry needs 'kind: topic'"))
+        if entry.kind == "region" and entry.id not in REGION_IDS:
+            problems.append(Problem(fname, label, line,
+                                    f"unknown region '{entry.id}': not a bone region of the hip model "
+                                    "(meshes/regions.py)"))
         if entry.kind == "topic" and entry.id in LANDMARK_IDS:
             problems.append(Problem(fname, label, line,
                                     f"topic id '{entry.id}' is a landmark id; use 'kind: landmark' or another id"))

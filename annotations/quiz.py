@@ -437,8 +437,10 @@ def action_questions(pack) -> list[Question]:
 
 def generate_questions(pack, landmark_ids: Iterable[str] = LANDMARK_IDS) -> list[Question]:
     """Every question the pack supports: click questions, then choice questions."""
+    regions = [k for k, e in pack.entries.items() if getattr(e, "kind", "") == "region" and k not in landmark_ids]
     questions = [
         *click_questions(pack, landmark_ids),
+        *click_questions(pack, regions),
         *nerve_questions(pack),
         *root_questions(pack),
         *artery_questions(pack),

@@ -134,10 +134,11 @@ class Disagreement(_Strict):
 
 
 class Entry(_Strict):
-    """One card: a landmark of the model (``kind: landmark``, id from ``LANDMARK_IDS``) or a topic."""
+    """One card: a landmark of the model (``kind: landmark``, id from ``LANDMARK_IDS``), a
+    region of a bone (``kind: region``, id from ``meshes.regions.REGION_IDS``) or a topic."""
 
     id: str = Id
-    kind: Literal["landmark", "topic"] = "landmark"
+    kind: Literal["landmark", "region", "topic"] = "landmark"
     name: str = Field(min_length=1)
     latin: str | None = Field(default=None, description="Latin / Terminologia Anatomica (TA2) term, where one exists.")
     text: Text

@@ -333,9 +333,11 @@ def welcome_card_html(disclaimer: str = "") -> str:
     return "\n".join(out)
 
 
-def structure_options(landmarks: Sequence, topics: Mapping[str, object]) -> dict[str, dict[str, str]]:
+def structure_options(landmarks: Sequence, topics: Mapping[str, object],
+                      regions: Sequence = ()) -> dict[str, dict[str, str]]:
     """Grouped options for the keyboard list: group -> {label: id}.  Landmarks first (in the
-    registry's order), then the pack's topic entries."""
+    registry's order), then the bone regions that are not landmarks (``regions``: objects
+    with ``id``, ``name`` and ``bone``), then the pack's topic entries."""
     groups: dict[str, dict[str, str]] = {
         "Gluteus medius": {},
         "Nerve and vessels": {},
@@ -348,13 +350,17 @@ def structure_options(landmarks: Sequence, topics: Mapping[str, object]) -> dict
             g = "Gluteus medius"
         elif lm.id in ("superior_gluteal_nerve", "superior_gluteal_artery", "safe_zone"):
             g = "Nerve and vessels"
-        elif lm.id in ("gmin", "gmax"):
+        elif lm.id in ("gmin", "gmax") or (lm.kind == "structure" and lm.moves_with == "muscle"):
             g = "Other muscles"
         elif lm.moves_with == "femur":
             g = "Femur"
         else:
             g = "Pelvis"
         groups[g][lm.name] = lm.id
+    known = {lm.id for lm in landmarks}
+    for region in regions:
+        if region.id not in known:
+            groups["Pelvis" if region.bone == "pelvis" else "Femur"][region.name] = region.id
     if topics:
         groups["Topics"] = {getattr(e, "name", tid): tid for tid, e in topics.items()}
     return {g: opts for g, opts in groups.items() if opts}

@@ -13,8 +13,11 @@ NOTHING = ""  # the list's "nothing selected" value
 
 def structure_options(pack) -> dict[str, str]:
     """Label -> id of everything the list offers: landmarks and structures, then topics."""
+    from meshes.regions import REGIONS
+
     options = {"(nothing selected)": NOTHING}
-    for group, opts in cards.structure_options(LANDMARKS, pack.topics).items():
+    regions = [r for r in REGIONS if r.id in pack.entries]
+    for group, opts in cards.structure_options(LANDMARKS, pack.topics, regions).items():
         for label, sid in opts.items():
             options[label if group != "Topics" else f"Topic: {label}"] = sid
     return options

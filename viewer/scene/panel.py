@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import panel as pn
 
-from viewer.scene import picking, shared
+from viewer.scene import picking, regions, shared
 from viewer.state import LAYERS, camera_from_dict, matches_preset
 
 log = logging.getLogger(__name__)
@@ -147,6 +147,7 @@ class ScenePanel(pn.viewable.Viewer):
             log.exception("footprints unavailable")
             return {}
         chosen = picking.footprints_for(self.session.state.selection, available)
+        chosen.update(regions.region_lines(self.session.model, self.session.state.selection))
         # The page reads plain nested lists of [x, y, z] (mm, 0.1 mm is plenty).
         return {k: np.round(np.asarray(v, dtype=float).reshape(-1, 3), 1).tolist() for k, v in chosen.items()}
 
@@ -186,9 +187,12 @@ class ScenePanel(pn.viewable.Viewer):
         from viewer.scene import marker_positions
 
         state = self.session.state
+        shown = picking.visible_layers(state)
         see_through = {layer for layer in LAYERS if state.opacity.get(layer, 1.0) < picking.SEE_THROUGH_BELOW}
-        sid = picking.resolve_pick(picked, marker_positions(self.session.model), picking.visible_layers(state),
-                                   see_through=see_through)
+        eye = (self.view.camera or {}).get("position") if self.view is not None else None
+        sid = regions.region_pick(self.session.model, picked, shown - see_through, eye)
+        if sid is None or sid not in self.session.ids:
+            sid = picking.resolve_pick(picked, marker_positions(self.session.model), shown, see_through=see_through)
         self.session.pick(sid)
 
     def _on_view_camera(self, event) -> None:

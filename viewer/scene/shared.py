@@ -43,6 +43,13 @@ def warm_up() -> threading.Thread:
         except Exception:  # reported on the page by the scene panel
             log.exception("the 3D scene could not be built")
             return
+        try:  # the bone regions a click on bone looks up
+            from meshes import regions
+
+            for name in ("pelvis", "femur_right", "femur_left"):
+                regions.face_regions(name)
+        except Exception:
+            log.exception("the bone regions could not be labelled")
         gc.collect()
         gc.freeze()
 

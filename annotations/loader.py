@@ -19,8 +19,7 @@ from typing import Any, Iterable, Iterator, NamedTuple
 import yaml
 from pydantic import ValidationError
 
-from meshes.landmarks import ACTIONS, LANDMARK_IDS, NEIGHBOUR_MUSCLES
-from meshes.regions import REGION_IDS
+from meshes.landmarks import ACTIONS, LANDMARK_IDS, NEIGHBOUR_MUSCLES, REGION_IDS
 
 from .schema import (
     CLAIM_GROUPS,

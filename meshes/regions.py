@@ -30,43 +30,11 @@ boundary as polylines, for drawing it.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-
 import numpy as np
 
 from meshes import bones as B
+from meshes.landmarks import BY_REGION, REGION_IDS, REGIONS, Region  # noqa: F401  (ids kept with the landmarks)
 
-
-@dataclass(frozen=True)
-class Region:
-    id: str
-    name: str
-    bone: str  # "pelvis" or "femur"
-
-
-REGIONS: tuple[Region, ...] = (
-    Region("iliac_crest", "Iliac crest", "pelvis"),
-    Region("iliac_tubercle", "Iliac tubercle", "pelvis"),
-    Region("gluteal_surface", "Gluteal surface of the ilium", "pelvis"),
-    Region("anterior_gluteal_line", "Anterior gluteal line", "pelvis"),
-    Region("posterior_gluteal_line", "Posterior gluteal line", "pelvis"),
-    Region("inferior_gluteal_line", "Inferior gluteal line", "pelvis"),
-    Region("greater_sciatic_notch", "Greater sciatic notch", "pelvis"),
-    Region("acetabulum", "Acetabulum", "pelvis"),
-    Region("hip_bone", "Hip bone", "pelvis"),
-    Region("femoral_head", "Femoral head", "femur"),
-    Region("femoral_neck", "Femoral neck", "femur"),
-    Region("greater_trochanter_tip", "Greater trochanter", "femur"),
-    Region("anterior_facet", "Greater trochanter, anterior facet", "femur"),
-    Region("lateral_facet", "Greater trochanter, lateral facet", "femur"),
-    Region("superoposterior_facet", "Greater trochanter, superoposterior facet", "femur"),
-    Region("posterior_facet", "Greater trochanter, posterior facet", "femur"),
-    Region("lesser_trochanter", "Lesser trochanter", "femur"),
-    Region("intertrochanteric_crest", "Intertrochanteric crest", "femur"),
-    Region("femoral_shaft", "Femoral shaft", "femur"),
-)
-BY_REGION = {r.id: r for r in REGIONS}
-REGION_IDS = tuple(r.id for r in REGIONS)
 
 LINE_BAND_MM = 4.0
 CREST_DEPTH_MM = 10.0

@@ -20,7 +20,7 @@ from annotations.quiz import (
     question_at,
     structure_phrase,
 )
-from meshes.landmarks import ACTIONS, LANDMARK_IDS
+from meshes.landmarks import ACTIONS, LANDMARK_IDS, REGION_IDS
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_choice_questions_have_one_right_option_among_three_or_four(questions):
 def test_click_questions_name_a_landmark_and_answer_with_its_id(questions, pack):
     clicks = [q for q in questions if q.kind == "click"]
     for q in clicks:
-        assert q.answer in LANDMARK_IDS and q.answer not in CLICK_EXCLUDED
+        assert (q.answer in LANDMARK_IDS or q.answer in REGION_IDS) and q.answer not in CLICK_EXCLUDED
         assert q.card == q.answer
         assert q.prompt.startswith("Click ") and q.prompt.endswith("in the 3D view.")
         assert q.is_right(q.answer) and not q.is_right("gmax" if q.answer != "gmax" else "gmin")

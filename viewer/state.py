@@ -81,6 +81,7 @@ class SessionState(param.Parameterized):
     pull_lines = param.Dict(default={}, doc="Lines of pull drawn in the 3D view (name -> points)")
     pull_groups = param.List(default=[], doc="Fibre groups whose lines of pull are drawn (kept faded)")
     camera_reset = param.Event(doc="Put the camera back on the current preset")
+    frame_selection = param.Event(doc="Turn the 3D view's camera to frame the selection")
     screenshot = param.Event(doc="Save a PNG of the 3D view")
 
     def __init__(self, **params):

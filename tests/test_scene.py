@@ -221,3 +221,31 @@ def test_lateral_preset_looks_from_the_right_side():
     assert scene.frame_camera((-1, 1, -1, 1, -1, 1), "superior")["position"][1] > 1
     with pytest.raises(ValueError):
         scene.frame_camera((-1, 1, -1, 1, -1, 1), "inferior")
+
+
+#: Views of the phones, tablets, laptops and projectors the viewer is read on (CSS px).
+SIZES = ((390, 844), (844, 390), (820, 1180), (1366, 768), (1920, 1080))
+
+
+@pytest.mark.parametrize("preset", [*PRESETS, "reset"])
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_presets_fit_the_bones_head_to_knee_and_fill_the_view(plotter, preset, size):
+    """Every vertex of the pelvis and of both femora projects inside the view, and the
+    bones span most of its width or height (an aspect-aware fit, not a bounding sphere)."""
+    width, height = size
+    cam = scene.frame_camera(scene.focus_bounds(plotter), preset, aspect=width / height)
+    points = np.vstack([np.asarray(plotter.actors[n].mapper.dataset.points) for n in scene.FRAMED])
+    xy = scene.project(cam, points, width, height)
+    assert xy[:, 0].min() >= 0 and xy[:, 0].max() <= width, preset
+    assert xy[:, 1].min() >= 0 and xy[:, 1].max() <= height, preset
+    fill = max(np.ptp(xy[:, 0]) / width, np.ptp(xy[:, 1]) / height)
+    assert fill >= 0.72, f"{preset} at {width}x{height}: the bones span only {fill:.0%} of the view"
+
+
+def test_fit_distance_is_the_nearest_at_which_the_box_fits():
+    bounds = (-50, 50, -200, 200, -30, 30)
+    cam = scene.frame_camera(bounds, "lateral", aspect=1.0, margin=1.0)
+    corners = np.array([[x, y, z] for x in bounds[:2] for y in bounds[2:4] for z in bounds[4:]])
+    xy = scene.project(cam, corners, 1000, 1000)
+    assert xy[:, 1].min() == pytest.approx(0, abs=0.5) or xy[:, 1].max() == pytest.approx(1000, abs=0.5)
+    assert np.all((xy > -0.5) & (xy < 1000.5))

@@ -85,6 +85,7 @@ class SessionState(param.Parameterized):
                            doc="The phone's bottom sheet: peek, half or full height")
     menu = param.Boolean(default=False, doc="The phone's control menu is open")
     camera_reset = param.Event(doc="Put the camera back on the current preset")
+    frame_selection = param.Event(doc="Turn the 3D view's camera to frame the selection")
     screenshot = param.Event(doc="Save a PNG of the 3D view")
 
     def __init__(self, **params):

@@ -10,14 +10,24 @@ Frame and units: ISB pelvis frame (X anterior, Y superior, Z right), millimetres
 from __future__ import annotations
 
 import io
-import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 import numpy as np
 import pyvista as pv
 from vtkmodules.vtkCommonCore import vtkLogger
 
 from meshes.landmarks import LANDMARK_IDS
+from viewer.scene.camera import (  # noqa: F401  (re-exported: the scene's one import for cameras)
+    CAMERA_PRESETS,
+    FRAME_MARGIN,
+    VIEW_ANGLE,
+    apply_camera,
+    camera_axes,
+    camera_of,
+    fit_distance,
+    frame_camera,
+    project,
+)
 
 # Off-screen rendering on a machine without a display works (VTK falls back to EGL/OSMesa),
 # but VTK logs a warning about the missing X server first; show VTK's errors only.
@@ -145,93 +155,6 @@ def layer_of(actor_name: str) -> str | None:
 # Cameras
 # ---------------------------------------------------------------------------------------
 
-#: Preset name -> (direction from the focal point to the camera, view-up), pelvis frame.
-CAMERA_PRESETS: dict[str, tuple[tuple[float, float, float], tuple[float, float, float]]] = {
-    "lateral": ((0.0, 0.0, 1.0), (0.0, 1.0, 0.0)),
-    "anterior": ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0)),
-    "posterior": ((-1.0, 0.0, 0.0), (0.0, 1.0, 0.0)),
-    "superior": ((0.0, 1.0, 0.0), (1.0, 0.0, 0.0)),
-    "reset": ((0.45, 0.25, 1.0), (0.0, 1.0, 0.0)),
-}
-
-VIEW_ANGLE = 30.0
-
-
-def frame_camera(
-    bounds: Iterable[float],
-    preset: str = "lateral",
-    aspect: float = 4 / 3,
-    view_angle: float = VIEW_ANGLE,
-    margin: float = 1.05,
-) -> dict:
-    """Camera that frames ``bounds`` (xmin, xmax, ymin, ymax, zmin, zmax) from a preset.
-
-    Follows VTK's ``vtkRenderer::ResetCamera``: the bounding sphere of radius ``r`` fits the
-    vertical view angle ``a`` at distance ``r / sin(a / 2)``; for a view narrower than tall
-    the horizontal angle limits instead.  Returns a dict of position, focal_point, view_up
-    and view_angle (plain lists and floats).
-    """
-    if preset not in CAMERA_PRESETS:
-        raise ValueError(f"unknown camera preset {preset!r}; choose from {sorted(CAMERA_PRESETS)}")
-    b = np.asarray(list(bounds), dtype=float).reshape(3, 2)
-    centre = b.mean(axis=1)
-    radius = 0.5 * float(np.linalg.norm(b[:, 1] - b[:, 0])) or 1.0
-    direction, up = (np.asarray(v, dtype=float) for v in CAMERA_PRESETS[preset])
-    direction /= np.linalg.norm(direction)
-    half = math.radians(view_angle) / 2
-    if aspect < 1:
-        half = math.atan(math.tan(half) * aspect)
-    distance = margin * radius / math.sin(half)
-    position = centre + distance * direction
-    return {
-        "position": [float(v) for v in position],
-        "focal_point": [float(v) for v in centre],
-        "view_up": [float(v) for v in up],
-        "view_angle": float(view_angle),
-    }
-
-
-def project(camera: Mapping, points, width: int, height: int) -> np.ndarray:
-    """Screen positions (pixels, origin top-left, as a mouse sees them) of world points.
-
-    Pinhole projection with a vertical view angle, as VTK and vtk.js use
-    (``vtkCamera::GetProjectionTransformMatrix`` with UseHorizontalViewAngle off).
-    """
-    p = np.asarray(points, dtype=float).reshape(-1, 3)
-    eye = np.asarray(camera["position"], dtype=float)
-    focal = np.asarray(camera["focal_point"], dtype=float)
-    forward = focal - eye
-    forward /= np.linalg.norm(forward)
-    right = np.cross(forward, np.asarray(camera["view_up"], dtype=float))
-    right /= np.linalg.norm(right)
-    up = np.cross(right, forward)
-    rel = p - eye
-    depth = rel @ forward
-    f = 1.0 / math.tan(math.radians(camera.get("view_angle", VIEW_ANGLE)) / 2)
-    ndc_x = f * (rel @ right) / depth / (width / height)
-    ndc_y = f * (rel @ up) / depth
-    return np.column_stack([(ndc_x + 1) * width / 2, (1 - ndc_y) * height / 2])
-
-
-def apply_camera(plotter: pv.Plotter, camera: Mapping) -> None:
-    """Set a plotter's camera from a camera dict (see :func:`frame_camera`)."""
-    cam = plotter.camera
-    cam.position = tuple(camera["position"])
-    cam.focal_point = tuple(camera["focal_point"])
-    cam.up = tuple(camera["view_up"])
-    cam.view_angle = float(camera.get("view_angle", VIEW_ANGLE))
-    plotter.renderer.ResetCameraClippingRange()
-
-
-def camera_of(plotter: pv.Plotter) -> dict:
-    """The plotter's camera as a camera dict."""
-    cam = plotter.camera
-    return {
-        "position": [float(v) for v in cam.position],
-        "focal_point": [float(v) for v in cam.focal_point],
-        "view_up": [float(v) for v in cam.up],
-        "view_angle": float(cam.view_angle),
-    }
 
 
 # ---------------------------------------------------------------------------------------
@@ -368,22 +291,22 @@ def build_plotter(model, off_screen: bool = True, window_size=(800, 600), camera
     return plotter
 
 
-#: Actors left out when framing a view: the femoral shafts would make the hip small.
-UNFRAMED = ("femur_right", "femur_left")
+#: Actors a whole-model view is framed on: the pelvis and both femora, head to knee.
+FRAMED = ("pelvis", "sacrum", "femur_right", "femur_left")
 
 
 def focus_bounds(plotter: pv.Plotter) -> tuple[float, ...]:
-    """Bounds (xmin, xmax, ...) of the region views are framed on: the pelvis, the muscles,
-    nerve, artery and landmark markers (the trochanters included), not the femoral shafts."""
-    boxes = []
-    for name in actor_names(plotter):
-        actor = plotter.actors[name]
-        if name in UNFRAMED or not actor.GetVisibility():
-            continue
-        boxes.append(actor.GetBounds())
+    """Bounds (xmin, xmax, ...) of the region a preset frames: the bones (:data:`FRAMED`),
+    the pelvis and both ends of each femur; every visible actor when there are no bones."""
+    boxes = [plotter.actors[n].GetBounds() for n in actor_names(plotter) if n in FRAMED]
     if not boxes:
         return tuple(plotter.renderer.ComputeVisiblePropBounds())
-    b = np.asarray(boxes, dtype=float)
+    return union_bounds(boxes)
+
+
+def union_bounds(boxes) -> tuple[float, ...]:
+    """The smallest box (xmin, xmax, ymin, ymax, zmin, zmax) holding every box of ``boxes``."""
+    b = np.asarray(list(boxes), dtype=float).reshape(-1, 6)
     return tuple(float(v) for pair in zip(b[:, 0::2].min(axis=0), b[:, 1::2].max(axis=0)) for v in pair)
 
 

@@ -157,7 +157,8 @@ def encode_plotter(plotter: pv.Plotter) -> dict:
         "focus": focus,
         "params": {
             "scene_data": data,
-            "scene_meta": {"actors": actors, "raw_bytes": packer.size, "bytes": len(data), "focus": list(focus)},
+            "scene_meta": {"actors": actors, "raw_bytes": packer.size, "bytes": len(data), "focus": list(focus),
+                           "framed": [n for n in _scene.FRAMED if n in arrays]},
             "colors": colors,
             "opacity": opacity,
             "visibility": visibility,

@@ -28,8 +28,10 @@ GMED_ONE_COLOUR = "#c0392b"
 FOOTPRINT_COLOUR = "#1f8fff"
 #: Opacity of a fibre group while its lines of pull are drawn inside it.
 PULL_FADE = 0.3
-#: Time the page takes to settle its layout before the view is fitted again (ms).
-REFIT_AFTER_MS = 450
+#: Smallest side (mm) of the box a selection is framed in, and the share added around it: a
+#: landmark or a small footprint shows with some bone around it.
+FRAME_MIN_MM = 70.0
+FRAME_CONTEXT = 1.2
 
 SCENE_PARAMS = ["selection", "hidden", "opacity", "colour_by_group", "isolate", "pull_lines", "pull_groups"]
 MOTION = ["flexion", "adduction", "rotation", "pelvic_drop"]
@@ -96,13 +98,16 @@ class ScenePanel(pn.viewable.Viewer):
         view.param.watch(self._on_view_camera, "camera")
         view.param.watch(self._on_ready, "ready")
         state.param.watch(lambda *e: self.push_scene(), SCENE_PARAMS)
-        state.param.watch(lambda *e: self.show_camera(), ["view", "camera", "camera_reset"])
+        state.param.watch(lambda *e: self.show_camera(), ["view", "camera", "camera_reset", "tour_step"])
         state.param.watch(lambda e: view.screenshot("hip-view.png"), "screenshot")
-        state.param.watch(self._on_present, "present")
+        state.param.watch(lambda e: self.frame(state.selection), "frame_selection")
+        state.param.watch(lambda e: self._offer_frame(), "selection")
+        view.param.watch(lambda e: state.param.trigger("frame_selection"), "frame_request")
         model.param.watch(lambda *e: self.push_posture(), MOTION)
         self.push_posture()
         self.show_camera()
         self.push_scene()
+        self._offer_frame()
         self.holder.objects = [view]
         self.holder.loading = False
         state.scene_ready = True
@@ -141,13 +146,16 @@ class ScenePanel(pn.viewable.Viewer):
                           footprints={**footprints, **state.pull_lines})
 
     def _footprints(self) -> dict:
+        return self._footprints_of(self.session.state.selection)
+
+    def _footprints_of(self, sid: str | None) -> dict:
         try:
             available = self.session.model.footprints()
         except Exception:  # a model without footprints still selects and highlights
             log.exception("footprints unavailable")
             return {}
-        chosen = picking.footprints_for(self.session.state.selection, available)
-        chosen.update(regions.region_lines(self.session.model, self.session.state.selection))
+        chosen = picking.footprints_for(sid, available)
+        chosen.update(regions.region_lines(self.session.model, sid))
         # The page reads plain nested lists of [x, y, z] (mm, 0.1 mm is plenty).
         return {k: np.round(np.asarray(v, dtype=float).reshape(-1, 3), 1).tolist() for k, v in chosen.items()}
 
@@ -160,23 +168,60 @@ class ScenePanel(pn.viewable.Viewer):
             self.view.footprints = {**self._footprints(), **self.session.state.pull_lines}
 
     def show_camera(self) -> None:
-        """Put the camera where the state says: an exact camera, or a preset."""
+        """Put the camera where the state says: an exact camera, or a preset (a tour step's
+        preset frames what the step selects)."""
         view, state = self.view, self.session.state
         if view is None:
             return
         if state.camera is not None:
             view.camera = {**(view.camera or {}), **state.camera.as_dict()}
+        elif state.tour_step is not None and self.selection_bounds(state.selection) is not None:
+            self.frame(state.selection, preset=state.view)
         else:
             view.set_camera_preset(state.view)
 
-    def _on_present(self, event) -> None:
-        """Presentation mode resizes the view: fit the model again once the layout settles."""
-        if self.view is not None and self.session.state.camera is None:
-            self.session.later(REFIT_AFTER_MS, self._refit)
+    def selection_bounds(self, sid: str | None) -> tuple[float, ...] | None:
+        """The box a structure is framed in, at the posture on show: its attachment
+        footprints and landmark marker if it has any, else its highlighted meshes; at least
+        :data:`FRAME_MIN_MM` on every side.  None for nothing to frame."""
+        from viewer.scene import marker_positions, union_bounds
 
-    def _refit(self) -> None:
-        if self.view is not None and self.session.state.camera is None:
-            self.view.set_camera_preset(self.session.state.view)
+        if not sid or self.view is None:
+            return None
+        points = [np.asarray(v, dtype=float).reshape(-1, 3) for v in self._footprints_of(sid).values()]
+        markers = marker_positions(self.session.model)
+        if sid in markers:
+            points.append(np.asarray(markers[sid], dtype=float).reshape(1, 3))
+        boxes = [[v for c in range(3) for v in (p[:, c].min(), p[:, c].max())] for p in points if len(p)]
+        if not boxes:
+            meshes = [a for a in picking.highlight_for(sid) if not a.startswith("lm:")]
+            box = self.view.actor_bounds(meshes)
+            boxes = [box] if box is not None else []
+        if not boxes:
+            return None
+        b = np.asarray(union_bounds(boxes)).reshape(3, 2)
+        centre, half = b.mean(axis=1), np.maximum(FRAME_CONTEXT * (b[:, 1] - b[:, 0]) / 2, FRAME_MIN_MM / 2)
+        return tuple(float(v) for c in range(3) for v in (centre[c] - half[c], centre[c] + half[c]))
+
+    def frame(self, sid: str | None, preset: str | None = None) -> None:
+        """Turn the camera to frame ``sid``: from ``preset``'s direction, else from where the
+        reader looks now."""
+        from viewer.scene import CAMERA_PRESETS as PRESETS
+
+        bounds = self.selection_bounds(sid)
+        if bounds is None:
+            return
+        cam = self.view.camera or {}
+        if preset is None and cam.get("position") and cam.get("focal_point"):
+            direction = np.subtract(cam["position"], cam["focal_point"])
+            up = cam.get("view_up") or PRESETS[self.session.state.view][1]
+        else:
+            direction, up = PRESETS[preset or self.session.state.view]
+        self.view.frame(bounds, direction, up)
+
+    def _offer_frame(self) -> None:
+        if self.view is not None:
+            self.view.can_frame = self.selection_bounds(self.session.state.selection) is not None
 
     # --------------------------------------------------------------- view -> state
 
@@ -194,6 +239,8 @@ class ScenePanel(pn.viewable.Viewer):
         if sid is None or sid not in self.session.ids:
             sid = picking.resolve_pick(picked, marker_positions(self.session.model), shown, see_through=see_through)
         self.session.pick(sid)
+        if picked.get("frame"):  # a double click or double tap frames what it was on
+            self.frame(sid)
 
     def _on_view_camera(self, event) -> None:
         """The reader turned, zoomed or panned the view: the state keeps that camera."""

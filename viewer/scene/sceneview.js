@@ -2,14 +2,23 @@
 //
 // Meshes arrive once as a deflate-compressed buffer of float32 points and uint16/uint32
 // triangles (scene_data, laid out by scene_meta); later only small changes travel.
-// A click (pointer moved at most CLICK_SLOP px between press and release) is picked here
-// and written to model.picked; a drag only turns the camera.
+// A click or tap (pointer moved at most CLICK_SLOP / TOUCH_SLOP px between press and
+// release) is picked here and written to model.picked; a drag only turns the camera.
+// Touch (vtk.js's interactor): one finger turns, a pinch zooms, two fingers pan; gestures
+// of two fingers never pick.  A second click or tap on the same spot soon after the first
+// frames what it picked.
 
 const CLICK_SLOP = 4;          // px: farther than this between press and release is a drag
+const TOUCH_SLOP = 10;         // px: the same for a finger, which wobbles more than a mouse
 const MARKER_SNAP = 12;        // px: a click this close to a landmark marker picks it
+const TOUCH_MARKER_SNAP = 20;  // px: a tap this close to a landmark marker picks it
+const TOUCH_REACH = 30;        // px (about 8 mm of finger): a tap on nothing takes what lies this close
+const DOUBLE_MS = 450;         // ms: a second click or tap within this time ...
+const DOUBLE_PX = { mouse: 8, touch: 36 }; // ... and this close to the first is a double one
 const OPAQUE_ENOUGH = 0.3;     // actors fainter than this are picked only if nothing else is
 const OUTLINE_COLOR = [0.05, 0.05, 0.05];
 const OUTLINE_SCALE = 1.045;
+const FRAME_MARGIN = 1.06;     // viewer.scene.FRAME_MARGIN: room left around a framed box
 
 function vtkPath(url) {
   return new Promise((resolve, reject) => {
@@ -447,34 +456,101 @@ export function render({ model, el }) {
     model.camera = cam;
   }
 
+  // Framing: look at the centre of a box from the camera's direction, from the nearest
+  // distance at which all 8 corners of the box project inside the view, less a margin (the
+  // rule of viewer.scene.fit_distance).  VTK's resetCamera fits the box's bounding sphere,
+  // which leaves much of a tall, narrow model's view (a femur) empty.
+  function liveFrameBounds() {
+    // The bones as they stand now (posture included): the pelvis and both femora.
+    const meta = model.scene_meta || {};
+    let box = null;
+    for (const name of meta.framed || []) {
+      const a = state.actors.get(name);
+      if (!a) continue;
+      const b = a.actor.getBounds();
+      if (!b || !(b[1] >= b[0])) continue;
+      box = box ? box.map((v, i) => (i % 2 ? Math.max(v, b[i]) : Math.min(v, b[i]))) : Array.from(b);
+    }
+    return box || meta.focus || null;
+  }
+
+  function viewAspect() {
+    const size = state.api ? state.api.getSize() : null;
+    return size && size[0] > 1 && size[1] > 1 ? size[0] / size[1] : 4 / 3;
+  }
+
+  function fitDistance(bounds, right, up, back, aspect, viewAngle) {
+    const c = [0, 1, 2].map((i) => (bounds[2 * i] + bounds[2 * i + 1]) / 2);
+    const t = Math.tan((viewAngle * Math.PI) / 360);
+    let d = 1e-6;
+    for (const x of [bounds[0], bounds[1]]) for (const y of [bounds[2], bounds[3]]) for (const z of [bounds[4], bounds[5]]) {
+      const r = [x - c[0], y - c[1], z - c[2]];
+      const dot = (v) => r[0] * v[0] + r[1] * v[1] + r[2] * v[2];
+      const depth = dot(back);
+      d = Math.max(d, (FRAME_MARGIN * Math.abs(dot(up))) / t + depth,
+        (FRAME_MARGIN * Math.abs(dot(right))) / (t * aspect) + depth);
+    }
+    return { centre: c, distance: d };
+  }
+
+  function poseKey() {
+    const cam = state.renderer.getActiveCamera();
+    const r = (v) => Array.from(v, (x) => Math.round(x * 100) / 100);
+    return JSON.stringify([r(cam.getPosition()), r(cam.getFocalPoint()), r(cam.getViewUp()), cam.getViewAngle()]);
+  }
+
   function fitCamera(bounds) {
-    // Keep the direction and view-up, move along the view axis to frame ``bounds``.
-    if (bounds && bounds.length === 6) state.renderer.resetCamera(bounds);
-    else state.renderer.resetCamera();
+    // Keep the direction and view-up; frame ``bounds`` (null: the bones as they stand now).
+    const box = bounds && bounds.length === 6 ? bounds : liveFrameBounds();
+    if (!box) { state.renderer.resetCamera(); return; }
+    const cam = state.renderer.getActiveCamera();
+    const pos = cam.getPosition(), fp = cam.getFocalPoint();
+    const norm = (v) => { const n = Math.hypot(...v) || 1; return v.map((x) => x / n); };
+    const cross = (a, b) => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+    const back = norm([0, 1, 2].map((i) => pos[i] - fp[i]));
+    let right = cross(cam.getViewUp(), back);
+    if (Math.hypot(...right) < 1e-9) right = cross(Math.abs(back[2]) < 0.9 ? [0, 0, 1] : [1, 0, 0], back);
+    right = norm(right);
+    const up = cross(back, right);
+    const { centre, distance } = fitDistance(box, right, up, back, viewAspect(), cam.getViewAngle());
+    cam.setFocalPoint(...centre);
+    cam.setPosition(...centre.map((v, i) => v + distance * back[i]));
+    state.renderer.resetCameraClippingRange();
+    // A later resize fits the same box again, unless the reader has moved the camera since.
+    state.fitted = { bounds: bounds && bounds.length === 6 ? bounds : null, pose: poseKey() };
   }
 
   function applyCamera(fit) {
     const c = model.camera || {};
     if (!c.position || !c.focal_point) {
-      if (fit) fitCamera((model.scene_meta || {}).focus);
+      if (fit) fitCamera(null);
       return;
     }
     if (JSON.stringify(c) === state.lastCamera) return;
     const cam = state.renderer.getActiveCamera();
+    const fitting = fit || c.preset || c.fit;
     state.applyingCamera = true;
     cam.setPosition(...c.position);
     cam.setFocalPoint(...c.focal_point);
     if (c.view_up) cam.setViewUp(...c.view_up);
     if (c.view_angle) cam.setViewAngle(c.view_angle);
-    if (fit || c.preset) fitCamera(c.focus || (model.scene_meta || {}).focus);
+    if (fitting) fitCamera(c.focus || null);
+    else state.fitted = null;
     state.renderer.resetCameraClippingRange();
     state.applyingCamera = false;
-    if (fit || c.preset) {
+    if (fitting) {
       state.lastCamera = "";
       pushCamera();
     } else {
       state.lastCamera = JSON.stringify(c);
     }
+  }
+
+  function refit() {
+    // The view changed size (a phone turned, presentation mode): fit again what was fitted,
+    // unless the reader turned, zoomed or panned since.
+    if (!state.fitted || !state.loaded || poseKey() !== state.fitted.pose) return;
+    fitCamera(state.fitted.bounds);
   }
 
   function scheduleCameraPush() {
@@ -538,53 +614,97 @@ export function render({ model, el }) {
     return found;
   }
 
-  function pickAt(clientX, clientY) {
-    const [x, y, scale] = cssToDisplay(clientX, clientY);
-    const cam = state.renderer.getActiveCamera().getPosition();
-    // 1. Landmark markers within a few pixels, nearest on screen first; a marker counts even
-    //    behind a translucent muscle, but not behind an opaque surface (bone).
+  function markerPick(x, y, scale, radius, cam) {
+    // The landmark marker within ``radius`` CSS px of display pixel (x, y), nearest on screen
+    // first; a marker counts even behind a translucent muscle, but not behind an opaque
+    // surface (bone).
     const near = [];
     for (const m of projectMarkers()) {
       const d = Math.hypot(m.display[0] - x, m.display[1] - y) / scale;
-      if (d <= MARKER_SNAP) near.push({ ...m, d });
+      if (d <= radius) near.push({ ...m, d });
     }
-    if (near.length) {
-      near.sort((a, b) => a.d - b.d || a.display[2] - b.display[2]);
-      const wall = cellPick(x, y, (op) => op >= 0.99);
-      for (const m of near) {
-        const a = state.actors.get(m.name);
-        const b = a.polydata.getBounds();
-        const r = Math.max(b[1] - b[0], b[3] - b[2], b[5] - b[4]) / 2;
-        const depth = Math.hypot(m.world[0] - cam[0], m.world[1] - cam[1], m.world[2] - cam[2]);
-        if (wall && wall.dist < depth - Math.max(2.5 * r, 8)) continue;
-        return { actor: m.name, position: m.world };
-      }
+    if (!near.length) return null;
+    near.sort((a, b) => a.d - b.d || a.display[2] - b.display[2]);
+    for (const m of near) {
+      const wall = cellPick(m.display[0], m.display[1], (op) => op >= 0.99);
+      const a = state.actors.get(m.name);
+      const b = a.polydata.getBounds();
+      const r = Math.max(b[1] - b[0], b[3] - b[2], b[5] - b[4]) / 2;
+      const depth = Math.hypot(m.world[0] - cam[0], m.world[1] - cam[1], m.world[2] - cam[2]);
+      if (wall && wall.dist < depth - Math.max(2.5 * r, 8)) continue;
+      return { actor: m.name, position: m.world };
     }
-    // 2. Cell pick: nearest actor that is opaque enough, else the nearest of any.
+    return null;
+  }
+
+  function surfacePick(x, y) {
+    // Nearest actor that is opaque enough, else the nearest of any.
     const found = cellPick(x, y, (op) => op >= OPAQUE_ENOUGH) || cellPick(x, y, () => true);
     return found ? { actor: found.actor, position: found.position } : null;
   }
 
+  function pickAt(clientX, clientY, touch = false) {
+    // What a click at page pixel (clientX, clientY) is on: 1. a landmark marker within a few
+    // pixels, 2. the surface under the pointer.  A finger covers more than it aims at, so a
+    // tap also takes 3. the surface under the nearest of rings of points around it, out to
+    // TOUCH_REACH px, and then 4. the nearest marker within that reach.
+    const [x, y, scale] = cssToDisplay(clientX, clientY);
+    const cam = state.renderer.getActiveCamera().getPosition();
+    const hit = markerPick(x, y, scale, touch ? TOUCH_MARKER_SNAP : MARKER_SNAP, cam) || surfacePick(x, y);
+    if (hit || !touch) return hit;
+    for (const r of [TOUCH_REACH / 3, (2 * TOUCH_REACH) / 3, TOUCH_REACH]) {
+      const n = r < TOUCH_REACH ? 8 : 12;
+      for (let k = 0; k < n; k++) {
+        const a = (2 * Math.PI * k) / n;
+        const found = surfacePick(x + r * scale * Math.cos(a), y + r * scale * Math.sin(a));
+        if (found) return found;
+      }
+    }
+    return markerPick(x, y, scale, TOUCH_REACH, cam);
+  }
+
+  // Pointers down on the view: a press becomes a pick only if it was the only one, moved
+  // less than the slop, and ended with a release (not a cancel).
+  const down = new Set();
   let press = null;
+  let lastTap = null;
   function onDown(ev) {
-    if (ev.isPrimary === false) { press = null; return; }
-    press = { x: ev.clientX, y: ev.clientY, moved: 0 };
+    if (ev.target.closest && ev.target.closest(".hip-scene-frame")) return;
+    down.add(ev.pointerId);
+    if (ev.isPrimary === false || down.size > 1) { press = null; return; }
+    const touch = ev.pointerType === "touch" || ev.pointerType === "pen";
+    press = { id: ev.pointerId, x: ev.clientX, y: ev.clientY, moved: 0, touch };
   }
   function onMove(ev) {
-    if (press) press.moved = Math.max(press.moved, Math.hypot(ev.clientX - press.x, ev.clientY - press.y));
+    if (press && ev.pointerId === press.id) {
+      press.moved = Math.max(press.moved, Math.hypot(ev.clientX - press.x, ev.clientY - press.y));
+    }
+  }
+  function onCancel(ev) {
+    down.delete(ev.pointerId);
+    press = null;
   }
   function onUp(ev) {
-    if (!press || !state.renderer) return;
+    const wasDown = down.delete(ev.pointerId);
+    if (!wasDown || !press || press.id !== ev.pointerId || !state.renderer) return;
     const moved = Math.max(press.moved, Math.hypot(ev.clientX - press.x, ev.clientY - press.y));
+    const touch = press.touch;
     press = null;
-    if (moved > CLICK_SLOP || ev.button > 0) return;
+    if (moved > (touch ? TOUCH_SLOP : CLICK_SLOP) || ev.button > 0) return;
+    const now = performance.now();
+    const near = DOUBLE_PX[touch ? "touch" : "mouse"];
+    const double = !!(lastTap && now - lastTap.t <= DOUBLE_MS && lastTap.touch === touch
+      && Math.hypot(ev.clientX - lastTap.x, ev.clientY - lastTap.y) <= near);
+    lastTap = double ? null : { t: now, x: ev.clientX, y: ev.clientY, touch };
     const t0 = performance.now();
-    const result = pickAt(ev.clientX, ev.clientY);
+    const result = pickAt(ev.clientX, ev.clientY, touch);
     state.pickSeq = Math.max(state.pickSeq, (model.picked && model.picked.seq) || 0) + 1;
     const r = (v) => Math.round(v * 1000) / 1000;
     const picked = result
       ? { actor: result.actor, position: result.position.map(r), seq: state.pickSeq }
       : { actor: null, position: null, seq: state.pickSeq };
+    if (double && result) picked.frame = true;
+    if (touch) picked.touch = true;
     model.picked = picked;
     state.lastPickMs = performance.now() - t0;
     root.dispatchEvent(new CustomEvent("hip-picked", { detail: picked }));
@@ -592,6 +712,18 @@ export function render({ model, el }) {
   root.addEventListener("pointerdown", onDown, true);
   root.addEventListener("pointermove", onMove, true);
   root.addEventListener("pointerup", onUp, true);
+  root.addEventListener("pointercancel", onCancel, true);
+
+  // "Frame the selection": a small control over the view while something is selected.
+  const frameButton = document.createElement("button");
+  frameButton.type = "button";
+  frameButton.className = "hip-scene-frame";
+  frameButton.textContent = "Frame the selection";
+  frameButton.title = "Turn the camera to the selected structure (or double-click it)";
+  frameButton.hidden = !model.can_frame;
+  frameButton.addEventListener("click", () => { model.frame_request = (model.frame_request || 0) + 1; });
+  root.append(frameButton);
+  model.on("can_frame", () => { frameButton.hidden = !model.can_frame; });
 
   // ---------------------------------------------------------------- screenshot
   async function screenshot(filename) {
@@ -611,6 +743,7 @@ export function render({ model, el }) {
     const rect = holder.getBoundingClientRect();
     if (rect.width < 2 || rect.height < 2) return;
     state.grw.resize();
+    refit();
     renderNow();
   }
 
@@ -709,6 +842,7 @@ export function render({ model, el }) {
   });
 
   api.pickAt = pickAt;
+  api.fitCamera = fitCamera;
   api.projectMarkers = () => projectMarkers().map((m) => {
     const rect = holder.getBoundingClientRect();
     const size = state.api.getSize();

@@ -45,6 +45,8 @@ class SceneView(pn.custom.JSComponent):
     footprints = param.Dict(default={}, doc="name -> (N, 3) polyline drawn as a thick line")
     picked = param.Dict(default={}, doc="last click: {'actor', 'position', 'seq'} written by the page")
     ready = param.Boolean(default=False, doc="True once the page has drawn the scene")
+    can_frame = param.Boolean(default=False, doc="Offer the 'Frame the selection' control over the view")
+    frame_request = param.Integer(default=0, doc="Raised by the page when the reader asks to frame the selection")
 
     # Transport (written by Python only).
     scene_data = param.Bytes(default=None, allow_None=True, doc="packed, compressed meshes")
@@ -193,9 +195,29 @@ class SceneView(pn.custom.JSComponent):
     def set_camera_preset(self, name: str) -> None:
         """Move the camera to a preset (lateral, anterior, posterior, superior, reset)."""
         cam = self.camera_for_preset(name)
-        cam["preset"] = name  # the page fits the view to "focus" for its own width and height
-        cam["focus"] = list(self._bounds)
+        cam["preset"] = name  # the page fits the bones as they stand to its own width and height
         self.camera = cam
+
+    def actor_bounds(self, names) -> tuple[float, ...] | None:
+        """Bounds (xmin, xmax, ...) of the named actors as drawn now (moved meshes and rigid
+        transforms included); None if none of them exists."""
+        boxes = []
+        for name in names:
+            pts = self._points.get(name)
+            if pts is None or not len(pts):
+                continue
+            lo, hi = pts.min(axis=0).astype(float), pts.max(axis=0).astype(float)
+            corners = np.array([[x, y, z, 1.0] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+            if name in self.transforms:
+                corners = corners @ np.asarray(self.transforms[name], dtype=float).reshape(4, 4).T
+            boxes.append([v for c in range(3) for v in (corners[:, c].min(), corners[:, c].max())])
+        return _scene.union_bounds(boxes) if boxes else None
+
+    def frame(self, bounds, direction, view_up) -> None:
+        """Frame ``bounds`` looking along ``direction`` (focal point to eye) with ``view_up``;
+        the page fits the box to its own width and height."""
+        cam = _scene.frame_camera(bounds, direction=direction, view_up=view_up)
+        self.camera = {**cam, "fit": True, "focus": [float(v) for v in bounds]}
 
     def screenshot(self, filename: str = "hip.png") -> None:
         """Make the browser download a PNG of the current view."""

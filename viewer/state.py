@@ -80,7 +80,7 @@ class SessionState(param.Parameterized):
     following = param.Boolean(default=False, doc="This session follows the presenter")
     pull_lines = param.Dict(default={}, doc="Lines of pull drawn in the 3D view (name -> points)")
     pull_groups = param.List(default=[], doc="Fibre groups whose lines of pull are drawn (kept faded)")
-    labels = param.Boolean(default=True, doc="Names of the landmarks in the 3D view")
+    labels = param.Boolean(default=False, doc="Names of every landmark in the 3D view (the selection's is always shown)")
     sheet = param.Selector(default="peek", objects=["peek", "half", "full"],
                            doc="The phone's bottom sheet: peek, half or full height")
     menu = param.Boolean(default=False, doc="The phone's control menu is open")

@@ -22,7 +22,7 @@ class LayerTable(pn.custom.JSComponent):
     opacity = param.Dict(default={}, doc="layer id -> opacity 0..1")
     colour_by_group = param.Boolean(default=True)
     isolate = param.Boolean(default=False)
-    labels = param.Boolean(default=True)
+    labels = param.Boolean(default=False)
 
     _esm = """
     export function render({ model, el }) {

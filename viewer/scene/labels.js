@@ -68,7 +68,13 @@ function makeLabels(root, state, model, projectMarkers) {
     anchors.sort((a, b) => (b.id === selected) - (a.id === selected)
       || Math.hypot(a.x - cx, a.y - cy) - Math.hypot(b.x - cx, b.y - cy));
     const dots = anchors.map((a) => ({ x: a.x - 5, y: a.y - 5, w: 10, h: 10 }));
+    // The view's own buttons (frame the selection) are not covered either.
     const placed = [];
+    for (const b of root.querySelectorAll("button")) {
+      const r = b.getBoundingClientRect();
+      if (r.width && r.height) placed.push({ x: r.left - rect.left, y: r.top - rect.top, w: r.width, h: r.height });
+    }
+    const fixed = placed.length;
     const used = new Set();
     let lines = "";
     for (const a of anchors) {
@@ -104,6 +110,7 @@ function makeLabels(root, state, model, projectMarkers) {
       lines += `<line x1="${a.x.toFixed(1)}" y1="${a.y.toFixed(1)}" x2="${ex.toFixed(1)}" y2="${ey.toFixed(1)}"` +
         (a.id === selected ? ' class="selected"' : "") + "/>";
     }
+    placed.splice(0, fixed);
     for (const [id, div] of boxes) if (!used.has(id)) div.style.display = "none";
     svg.setAttribute("width", W);
     svg.setAttribute("height", H);

@@ -103,10 +103,12 @@ class ScenePanel(pn.viewable.Viewer):
         state.param.watch(lambda e: self.frame(state.selection), "frame_selection")
         state.param.watch(lambda e: self._offer_frame(), "selection")
         view.param.watch(lambda e: state.param.trigger("frame_selection"), "frame_request")
+        state.param.watch(lambda *e: self.push_labels(), ["labels", "hidden", "isolate", "selection", "present"])
         model.param.watch(lambda *e: self.push_posture(), MOTION)
         self.push_posture()
         self.show_camera()
         self.push_scene()
+        self.push_labels()
         self._offer_frame()
         self.holder.objects = [view]
         self.holder.loading = False
@@ -144,6 +146,21 @@ class ScenePanel(pn.viewable.Viewer):
         highlight = [a for a in picking.highlight_for(state.selection) if a not in drawn]
         view.param.update(visibility=visibility, opacity=opacity, colors=colours, highlight=highlight,
                           footprints={**footprints, **state.pull_lines})
+
+    def push_labels(self) -> None:
+        """Names beside the markers (while the Names switch is on), the selection's always,
+        larger in presentation mode."""
+        view, state = self.view, self.session.state
+        if view is None:
+            return
+        from viewer.scene import marker_positions
+
+        markers = marker_positions(self.session.model)
+        names = {lid: self.session.name_of(lid) for lid in markers} if state.labels else {}
+        selected = state.selection if state.selection in markers else None
+        if selected:
+            names.setdefault(selected, self.session.name_of(selected))
+        view.param.update(labels=names, label_selected=selected, label_scale=1.6 if state.present else 1.0)
 
     def _footprints(self) -> dict:
         return self._footprints_of(self.session.state.selection)

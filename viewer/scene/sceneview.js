@@ -233,7 +233,10 @@ export function render({ model, el }) {
 
   function renderNow() {
     if (state.renderWindow && !state.disposed) state.renderWindow.render();
+    if (labels) labels.update();
   }
+  // Names in the 3D view (labels.js, joined to this module by the page; not in the hand-out).
+  const labels = typeof makeLabels === "function" ? makeLabels(root, state, model, () => projectMarkers()) : null;
 
   // One selection changes colours, opacity, visibility, highlight and footprints in one
   // message from the server: draw once, at the next frame, rather than once per change
@@ -831,6 +834,7 @@ export function render({ model, el }) {
   }
   model.on("transforms", () => { if (state.loaded) { applyTransforms(); requestRender(); } });
   model.on("footprints", () => { if (state.loaded) { applyFootprints(); requestRender(); } });
+  model.on(["labels", "label_selected", "label_scale"], () => { if (state.loaded) requestRender(); });
   model.on("camera", () => { if (state.renderer) { applyCamera(false); requestRender(); } });
   model.on("msg:custom", (msg) => {
     if (msg && msg.type === "screenshot") screenshot(msg.filename);

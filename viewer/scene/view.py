@@ -43,6 +43,9 @@ class SceneView(pn.custom.JSComponent):
     colors = param.Dict(default={}, doc="actor name -> '#rrggbb'")
     highlight = param.List(default=[], doc="actor names drawn highlighted (brighter, with an outline)")
     footprints = param.Dict(default={}, doc="name -> (N, 3) polyline drawn as a thick line")
+    labels = param.Dict(default={}, doc="landmark id -> name shown beside its marker (labels.js)")
+    label_selected = param.String(default=None, allow_None=True, doc="the landmark whose label is always shown")
+    label_scale = param.Number(default=1.0, doc="label size (larger for a projector)")
     picked = param.Dict(default={}, doc="last click: {'actor', 'position', 'seq'} written by the page")
     ready = param.Boolean(default=False, doc="True once the page has drawn the scene")
     can_frame = param.Boolean(default=False, doc="Offer the 'Frame the selection' control over the view")
@@ -59,8 +62,9 @@ class SceneView(pn.custom.JSComponent):
     #: click is handled at once (the reader waits for its card).
     _priority_changes = ["picked"]
 
-    _esm = _HERE / "sceneview.js"
-    _stylesheets = [_HERE / "sceneview.css"]
+    # The view's module, with the labels' placement (labels.js) after it.
+    _esm = (_HERE / "sceneview.js").read_text(encoding="utf-8") + "\n" + (_HERE / "labels.js").read_text(encoding="utf-8")
+    _stylesheets = [_HERE / "sceneview.css", _HERE / "labels.css"]
     __javascript__ = [VTK_JS]
 
     def __init__(self, plotter: pv.Plotter | None = None, **params):

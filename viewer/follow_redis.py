@@ -110,7 +110,7 @@ def check_state_url(url: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
 
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:200]
+    return text[:200].rstrip(".")
 
 
 # --------------------------------------------------------------------------- views on the wire

@@ -46,6 +46,21 @@ def available(program: str) -> bool:
     return os.access(program, os.X_OK)
 
 
+def require(program: str, package: str) -> None:
+    """Skip the test without ``program``; fail it where the suite must run whole
+    (``HIP_VIEWER_REQUIRE_BROWSER=1``, set by ``./setup.sh test``, which installs it)."""
+    import pytest
+
+    from tests.conftest import browser_required
+
+    if available(program):
+        return
+    reason = f"{package} is not installed (apt-get install {package})"
+    if browser_required():
+        pytest.fail(f"{reason}; HIP_VIEWER_REQUIRE_BROWSER is set, so this is a failure")
+    pytest.skip(reason)
+
+
 class RedisServer:
     """``redis-server`` on a free port with no persistence (a restart loses every key)."""
 

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from tests.conftest import wait_until
-from tests.services import REDIS_SERVER, RedisServer, available
+from tests.services import REDIS_SERVER, RedisServer, require
 from viewer import follow
 from viewer.follow import PresenterHub
 from viewer.follow_redis import RedisPresenterHub, StateServerError, check_state_url, decode_view, encode_view
@@ -17,12 +17,10 @@ from viewer.state import Camera, ViewState
 
 KEY = "class-key-7"
 
-pytestmark = pytest.mark.skipif(not available(REDIS_SERVER), reason="redis-server is not installed "
-                                "(apt-get install redis-server)")
-
 
 @pytest.fixture
 def redis_server(tmp_path):
+    require(REDIS_SERVER, "redis-server")
     server = RedisServer(tmp_path / "redis")
     yield server
     server.stop()

@@ -17,14 +17,11 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import ViewerServer, new_guarded_page, save_shot, wait_for_scene, wait_until
-from tests.services import NGINX, REDIS_SERVER, Nginx, RedisServer, available, free_port
+from tests.services import NGINX, REDIS_SERVER, Nginx, RedisServer, free_port, require
 from tests.test_app_browser import query_of
 
 KEY = "hall-key-42"
 PRIMARY = re.compile(r"bk-btn-primary")
-
-needs_redis = pytest.mark.skipif(not available(REDIS_SERVER), reason="redis-server is not installed")
-needs_nginx = pytest.mark.skipif(not available(NGINX), reason="nginx is not installed")
 
 
 def fetch(url: str) -> tuple[int, str]:
@@ -37,6 +34,7 @@ def fetch(url: str) -> tuple[int, str]:
 
 @pytest.fixture
 def redis_server(tmp_path):
+    require(REDIS_SERVER, "redis-server")
     server = RedisServer(tmp_path / "redis")
     yield server
     server.stop()
@@ -54,11 +52,10 @@ def status(page):
     return page.locator(".follow-line")
 
 
-@needs_redis
-@needs_nginx
 @pytest.mark.browser
 def test_followers_on_two_backends_behind_nginx_follow_through_a_redis_restart(
         browser, page, page_guard, start_viewer, redis_server, tmp_path):
+    require(NGINX, "nginx")
     proxy_port, ports = free_port(), [free_port(), free_port()]
     proxy_url = f"http://127.0.0.1:{proxy_port}/"
     backends = [start_viewer("--port", str(port), "--presenter-key", KEY, "--state-url", redis_server.url,
@@ -112,7 +109,6 @@ def test_followers_on_two_backends_behind_nginx_follow_through_a_redis_restart(
 
 # --------------------------------------------------------------------------- workers on one port
 
-@needs_redis
 def test_two_workers_share_one_port_print_once_and_stop_with_the_parent(redis_server):
     import psutil
 

@@ -2,7 +2,8 @@
 # Set up the hip viewer in ./.venv, then start it or run its tests.
 #
 #   ./setup.sh run  [hip-viewer options]   install (first time only) and serve the viewer
-#   ./setup.sh test [pytest options]       install with the test tools and Chromium, run every test
+#   ./setup.sh test [pytest options]       install with the test tools, Chromium, redis-server and
+#                                          nginx (the tests start their own; no service), run every test
 #
 # Needs Python 3.11 or newer (python3, or set PYTHON=/path/to/python) and, for the tests on a
 # machine without Chromium, apt-get (run as root, or with sudo).
@@ -109,6 +110,15 @@ fi
 if ! [ -x "${CHROMIUM:-/nonexistent}" ]; then
     echo "setup.sh: no Chromium found${CHROMIUM:+ at $CHROMIUM}; set HIP_VIEWER_CHROMIUM to a Chromium binary" >&2
     exit 1
+fi
+
+# The lecture-hall tests start their own redis-server and nginx (free ports, temporary
+# directories); only the programs are needed, never a running service.
+missing=()
+[ -x /usr/bin/redis-server ] || command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx)
+if [ "${#missing[@]}" -gt 0 ]; then
+    apt_install "${missing[@]}"
 fi
 
 # The browser tests must run: a missing browser fails them instead of skipping them.

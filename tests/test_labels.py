@@ -4,7 +4,6 @@ selected structure always named, readable on a projector and on a phone."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
 
 from tests.conftest import new_guarded_page, save_shot, wait_for_scene, wait_until
 from tests.test_layouts import MOBILE_AGENT

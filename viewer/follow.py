@@ -11,6 +11,12 @@ Only a session that presented the key can publish; a newer presenter session (th
 reloaded the page, or moved to another machine) replaces the older one.  The hub is plain
 Python: it knows nothing of Panel, and it hands each follower the latest view through the
 callback the follower registered (the viewer schedules it on that session's own document).
+
+Several server processes (``hip-viewer --workers N``, or servers on several machines behind
+one proxy) share the presenter through Redis instead: :func:`configure` with a
+``state_url`` makes a :class:`viewer.follow_redis.RedisPresenterHub`, which has the same
+interface.  Either hub's :attr:`paused` is true while following cannot work (the state
+server is unreachable); the in-process hub is never paused.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ from typing import Any
 
 #: Environment variable that fixes the presenter key (otherwise a random one per server).
 KEY_ENV = "HIP_VIEWER_PRESENTER_KEY"
+#: Environment variable naming the state server (Redis URL) when no ``configure`` call did.
+STATE_URL_ENV = "HIP_VIEWER_STATE_URL"
 
 
 def new_key() -> str:
@@ -120,6 +128,11 @@ class PresenterHub:
     def follower_count(self) -> int:
         return len(self._followers)
 
+    @property
+    def paused(self) -> bool:
+        """Always False: one process needs no state server (see the Redis hub)."""
+        return False
+
     def leave(self, session: int) -> None:
         """A session closed: it stops following, and stops presenting if it was the presenter."""
         with self._lock:
@@ -179,23 +192,43 @@ class PresenterHub:
             changed()
 
 
-_HUB: list[PresenterHub] = []
+_HUB: list = []
 _HUB_LOCK = threading.Lock()
 
 
-def hub() -> PresenterHub:
-    """This process's hub (its key from ``HIP_VIEWER_PRESENTER_KEY`` if set)."""
+def hub():
+    """This process's hub (its key from ``HIP_VIEWER_PRESENTER_KEY`` and its state server
+    from ``HIP_VIEWER_STATE_URL`` if set)."""
     with _HUB_LOCK:
         if not _HUB:
-            _HUB.append(PresenterHub(os.environ.get(KEY_ENV) or None))
+            _HUB.append(_make_hub(os.environ.get(KEY_ENV) or None, os.environ.get(STATE_URL_ENV) or None, 1))
         return _HUB[0]
 
 
-def configure(key: str | None = None) -> PresenterHub:
-    """Start this process's hub afresh with ``key`` (a random key if None)."""
+def _make_hub(key: str | None, state_url: str | None, workers: int):
+    if state_url is None and workers <= 1:
+        return PresenterHub(key)
+    if state_url is None:
+        raise ValueError(f"{workers} worker processes share the presenter's view through Redis: "
+                         "give a state server with --state-url redis://HOST:PORT/DB")
+    from viewer.follow_redis import RedisPresenterHub
+
+    return RedisPresenterHub(key, state_url)
+
+
+def configure(key: str | None = None, state_url: str | None = None, workers: int = 1):
+    """Start this process's hub afresh with ``key`` (a random key if None): in-process with
+    no ``state_url`` and one worker (:class:`PresenterHub`), through the Redis server at
+    ``state_url`` otherwise (:class:`viewer.follow_redis.RedisPresenterHub`; ValueError if
+    several workers have no ``state_url``)."""
+    made = _make_hub(key, state_url, workers)
     with _HUB_LOCK:
-        _HUB[:] = [PresenterHub(key)]
-        return _HUB[0]
+        old, _HUB[:] = list(_HUB), [made]
+    for previous in old:
+        close = getattr(previous, "close", None)
+        if close is not None:
+            close()
+    return made
 
 
 def presenter_url(base_url: str, key: str) -> str:

@@ -49,6 +49,7 @@ class Following(param.Parameterized):
     connected = param.Boolean(default=False, doc="A presenter is connected")
     followers = param.Integer(default=0)
     left = param.Boolean(default=False, doc="The reader left the presenter's view themselves")
+    paused = param.Boolean(default=False, doc="The state server shared by the processes is unreachable")
 
     def __init__(self, session, **params):
         super().__init__(**params)
@@ -90,7 +91,7 @@ class Following(param.Parameterized):
     def _refresh(self) -> None:
         hub = self.hub
         self.param.update(presenting=hub.is_presenter(self.id), connected=hub.presenter_connected,
-                          followers=hub.follower_count)
+                          followers=hub.follower_count, paused=bool(getattr(hub, "paused", False)))
 
     # --------------------------------------------------------------- the reader's switch
 
@@ -148,14 +149,18 @@ class ClassroomControls(pn.viewable.Viewer):
                                    css_classes=["follow-status"])
         self.switch.param.watch(lambda e: setattr(state, "following", e.new), "value")
         state.param.watch(lambda e: setattr(self.switch, "value", e.new), "following")
-        following.param.watch(lambda *e: self._render(), ["presenting", "connected", "followers", "left"])
+        following.param.watch(lambda *e: self._render(), ["presenting", "connected", "followers", "left", "paused"])
         state.param.watch(lambda *e: self._render(), "following")
         self._render()
 
     def _render(self) -> None:
         f = self.following
         self.switch.visible = not f.presenting
-        if f.presenting:
+        if f.paused:
+            text = ("<strong>Following is paused:</strong> this server cannot reach the classroom's "
+                    "shared state just now. Your view is your own; it follows again by itself once "
+                    "the connection is back.")
+        elif f.presenting:
             who = "1 session follows" if f.followers == 1 else f"{f.followers} sessions follow"
             text = (f"<strong>You are presenting.</strong> {who} your view. "
                     "Students tick <em>Follow the presenter</em>, or open this page's address "

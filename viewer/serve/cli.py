@@ -21,7 +21,8 @@ DESCRIPTION = (
 )
 
 USAGE = """%(prog)s [--host HOST] [--port PORT] [--no-browser] [--content DIR] [--tour FILE]
-       [--presenter-key KEY]
+       [--presenter-key KEY] [--workers N] [--state-url redis://HOST:PORT/DB]
+       [--max-sessions N] [--public-url URL]
        %(prog)s measure [--flexion DEG] [--adduction DEG] [--rotation DEG] [--side {right,left}] [--json]
        %(prog)s stance [--side {right,left}] [--strength PCT] [--cane] [--lean DEG] [--json]
        %(prog)s export-mesh --format {glb,stl,obj} [--flexion DEG] [--adduction DEG] [--rotation DEG] OUT
@@ -36,6 +37,8 @@ EPILOG = """examples:
   hip-viewer --tour my-tour.yaml      serve with a teacher's guided tour
   hip-viewer --host 0.0.0.0 --presenter-key anatomy7
                                       a fixed presenter key (students follow with ?follow=1)
+  hip-viewer --host 0.0.0.0 --workers 2 --state-url redis://127.0.0.1:6379/0
+                                      two processes on one port sharing the presenter (docs/deploy.md)
   hip-viewer measure --flexion 30 --json
   hip-viewer stance --strength 40 --json
   hip-viewer export-mesh --format glb --flexion 45 hip.glb
@@ -43,6 +46,25 @@ EPILOG = """examples:
   hip-viewer check-content my-pack
   hip-viewer check-tour my-tour.yaml
 """
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is less than 1")
+    return value
+
+
+def _public_url(text: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http(s) address such as http://lecture.example.org/")
+    return text if text.endswith("/") else text + "/"
 
 
 def _port(text: str) -> int:
@@ -83,6 +105,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--presenter-key", metavar="KEY", default=None,
                         help="the key in the presenter link (#presenter=KEY) whose session the "
                              "followers' views follow (default: a new random key, printed at start)")
+    parser.add_argument("--workers", type=_count, default=1, metavar="N",
+                        help="server processes sharing the port (default 1); more than 1 needs --state-url")
+    parser.add_argument("--state-url", metavar="URL", default=None,
+                        help="Redis server through which several processes or machines share the "
+                             "presenter's view, e.g. redis://127.0.0.1:6379/0 (default: none, one process)")
+    parser.add_argument("--max-sessions", type=_count, default=None, metavar="N",
+                        help="readers served at once; more see a 'class is full' page (default: 75 "
+                             "per processor core, within the memory at 20 MB a reader, at least 10)")
+    parser.add_argument("--public-url", metavar="URL", action="append", default=[], type=_public_url,
+                        help="the address readers use through a proxy in front of this server (may be "
+                             "given more than once): printed, used for the links, allowed to open the "
+                             "websocket; the client address is then read from the proxy's headers")
     sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND", prog=PROG)
 
     measure = sub.add_parser(
@@ -302,7 +336,8 @@ def run_serve(args) -> int:
     try:
         serve(host=args.host, port=args.port, content_dirs=tuple(args.content),
               show=not args.no_browser and can_open_browser(), tour_file=args.tour,
-              presenter_key=args.presenter_key)
+              presenter_key=args.presenter_key, workers=args.workers, state_url=args.state_url,
+              max_sessions=args.max_sessions, public_urls=tuple(args.public_url))
     except ServeError as exc:
         return _error(str(exc), 2)
     except KeyboardInterrupt:

@@ -1,6 +1,10 @@
 """Serving the viewer: the Panel server the ``hip-viewer`` command runs.
 
 The server listens before anything is printed, so the printed URL is always ready to open.
+With ``workers > 1`` the listening socket is shared by that many forked processes (Tornado's
+``fork_processes`` through bokeh's ``num_procs``); the first of them prints the addresses and
+links once, and every one stops when the parent does.  The workers share the presenter
+through the Redis server at ``state_url`` (:mod:`viewer.follow_redis`).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 ALL_INTERFACES = ("0.0.0.0", "::", "")
@@ -29,16 +34,17 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
-def websocket_origins(host: str, port: int) -> list[str]:
-    """Origins whose pages may open the app's websocket.
+def websocket_origins(host: str, port: int, public_urls: Sequence[str] = ()) -> list[str]:
+    """Origins whose pages may open the app's websocket: exactly the addresses the server
+    prints (:func:`display_urls`, and ``public_urls``, the addresses of a proxy in front)."""
+    return sorted({_origin(url) for url in [*display_urls(host, port), *public_urls]})
 
-    On a loopback address only this machine's own names; on every interface (a classroom
-    network) any origin, since students reach it by whatever address the network gives.
-    """
-    if host in ALL_INTERFACES:
-        return ["*"]
-    names = {host, "127.0.0.1", "localhost"}
-    return sorted(f"{name}:{port}" for name in names)
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    host = parts.hostname or ""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def network_addresses() -> list[str]:
@@ -82,9 +88,13 @@ def _describe_bind_error(exc: OSError, host: str, port: int) -> str:
 
 
 def make_server(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequence[str] = (),
-                show: bool = False, tour_file: str | None = None):
+                show: bool = False, tour_file: str | None = None, workers: int = 1,
+                public_urls: Sequence[str] = ()):
     """A bokeh ``Server`` (not yet started) serving the viewer at ``/``.
 
+    With ``workers > 1`` this forks: it returns in each of the worker processes (the parent
+    supervises them and never returns).  With ``public_urls`` (a proxy in front) the client
+    address comes from the proxy's ``X-Real-IP``/``X-Forwarded-For`` headers.
     Raises :class:`ServeError` with a one-line reason when the address cannot be bound.
     """
     import panel as pn
@@ -101,18 +111,20 @@ def make_server(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequenc
     def session():
         return create_app(content_dirs=dirs, tour_file=tour_file)
 
-    # Serving every interface allows any origin on purpose; say so once, without a log warning.
     logging.getLogger("bokeh.server.util").setLevel(logging.ERROR)
+    extra = {"num_procs": workers} if workers > 1 else {}
     try:
         server = pn.serve(
             {"/": session},
             port=port,
             address=host,
-            websocket_origin=websocket_origins(host, port),
+            websocket_origin=websocket_origins(host, port, public_urls),
             show=show,
             start=False,
             title="Hip anatomy viewer",
             verbose=False,
+            use_xheaders=bool(public_urls),
+            **extra,
         )
     except OSError as exc:
         raise ServeError(_describe_bind_error(exc, host, port)) from None
@@ -121,28 +133,57 @@ def make_server(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequenc
 
 def serve(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequence[str] = (),
           show: bool = False, out=None, presenter_key: str | None = None,
-          tour_file: str | None = None) -> None:
+          tour_file: str | None = None, workers: int = 1, state_url: str | None = None,
+          max_sessions: int | None = None, public_urls: Sequence[str] = ()) -> None:
     """Serve the viewer until interrupted; prints the URL once the server listens, then the
-    presenter's link and the followers' link (:mod:`viewer.follow`)."""
+    presenter's link and the followers' link (:mod:`viewer.follow`).
+
+    ``workers`` processes share the port (``state_url``, a Redis URL, is then required);
+    ``max_sessions`` readers at once in all (the default from
+    :func:`viewer.serve.gate.default_max_sessions`), split evenly among the workers; past it a
+    reader gets the "class is full" page.  ``public_urls``: where readers reach this server
+    through a proxy (printed, allowed as websocket origins, used for the links).
+    """
     from viewer import follow
+    from viewer.serve import gate
 
     out = out or sys.stdout
-    hub = follow.configure(presenter_key or os.environ.get(follow.KEY_ENV) or None)
-    server = make_server(host, port, content_dirs, show=show, tour_file=tour_file)
-    urls = display_urls(host, server.port)
-    print(f"Hip anatomy viewer: {urls[0]}", file=out, flush=True)
-    for url in urls[1:]:
-        print(f"On this network: {url}", file=out, flush=True)
-    print(f"Presenter link (keep it to yourself): {follow.presenter_url(urls[0], hub.key)}",
-          file=out, flush=True)
-    print(f"Students follow the presenter at: {follow.follower_url(urls[-1])}", file=out, flush=True)
-    if host in ALL_INTERFACES:
-        print("Serving every network interface: anyone who can reach this machine can open the viewer.",
-              file=out, flush=True)
-    print("Press Ctrl+C to stop.", file=out, flush=True)
+    if workers < 1:
+        raise ServeError("--workers must be 1 or more")
+    if workers > 1 and not state_url:
+        raise ServeError(f"--workers {workers} needs a state server shared by the workers: "
+                         "give --state-url redis://HOST:PORT/DB (see docs/deploy.md)")
+    if state_url:
+        from viewer.follow_redis import StateServerError, check_state_url
+
+        try:
+            check_state_url(state_url)
+        except StateServerError as exc:
+            raise ServeError(str(exc)) from None
+    key = presenter_key or os.environ.get(follow.KEY_ENV) or follow.new_key()  # one key for every worker
+    hub = follow.configure(key, state_url, workers)
+    limit = max_sessions or gate.default_max_sessions()
+    per_worker = -(-limit // workers)
     from viewer.scene.shared import warm_up
 
-    warm_up()  # build the shared scene now, so the first reader does not wait for it
+    if workers > 1:
+        warm_up().join()  # build the shared scene before forking: every worker shares its pages
+    parent = os.getpid()
+    server = make_server(host, port, content_dirs, show=False, tour_file=tour_file, workers=workers,
+                         public_urls=public_urls)
+    gate.install(server, gate.Gate(hub.key_matches, per_worker))
+    first = workers == 1
+    if workers > 1:
+        from tornado.process import task_id
+
+        first = task_id() == 0
+        _stop_with_parent(server, parent)
+    if first:
+        _print_addresses(out, host, server.port, hub.key, public_urls, workers, state_url, limit)
+        if show:
+            server.io_loop.add_callback(server.show, "/")
+    if workers == 1:
+        warm_up()  # build the shared scene now, so the first reader does not wait for it
     server.start()
     try:
         server.io_loop.start()
@@ -150,3 +191,44 @@ def serve(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequence[str]
         pass
     finally:
         server.stop()
+
+
+def _print_addresses(out, host, port, key, public_urls, workers, state_url, limit) -> None:
+    from viewer import follow
+
+    urls = display_urls(host, port)
+    print(f"Hip anatomy viewer: {urls[0]}", file=out, flush=True)
+    for url in urls[1:]:
+        print(f"On this network: {url}", file=out, flush=True)
+    for url in public_urls:
+        print(f"Through the proxy: {url}", file=out, flush=True)
+    base = public_urls[0] if public_urls else None
+    print(f"Presenter link (keep it to yourself): {follow.presenter_url(base or urls[0], key)}",
+          file=out, flush=True)
+    print(f"Students follow the presenter at: {follow.follower_url(base or urls[-1])}", file=out, flush=True)
+    if workers > 1:
+        from viewer.follow_redis import redacted
+
+        print(f"{workers} worker processes share the presenter through {redacted(state_url)}.",
+              file=out, flush=True)
+    elif state_url:
+        from viewer.follow_redis import redacted
+
+        print(f"The presenter is shared through {redacted(state_url)}.", file=out, flush=True)
+    print(f"Up to {limit} readers at once (--max-sessions); more see a 'class is full' page.",
+          file=out, flush=True)
+    if host in ALL_INTERFACES:
+        print("Serving every network interface: anyone who can reach this machine can open the viewer.",
+              file=out, flush=True)
+    print("Press Ctrl+C to stop.", file=out, flush=True)
+
+
+def _stop_with_parent(server, parent: int) -> None:
+    """A worker stops once the process that forked it has gone (stopped or killed)."""
+    from tornado.ioloop import PeriodicCallback
+
+    def check():
+        if os.getppid() != parent:
+            server.io_loop.stop()
+
+    PeriodicCallback(check, 500).start()

@@ -73,6 +73,9 @@ def test_no_view_reaches_into_another_view():
                 for name in names:
                     if name in views and name != me and views[name] != family and me in views:
                         problems.append(f"{rel} imports the view module {name}")
+            # (the server, in viewer/serve/, plugs into Bokeh's own server and may use its parts)
+            if rel.startswith("viewer/serve/"):
+                continue
             if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
                 owner = ast.unparse(node.value)
                 if owner not in ("self", "cls", "super()") and not owner.startswith(("pn.", "panel.", "np.")):

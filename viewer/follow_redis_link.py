@@ -34,8 +34,8 @@ from viewer.follow_wire import (
 
 log = logging.getLogger(__name__)
 
-class RedisLink:
-    """What a :class:`viewer.follow_redis.RedisPresenterHub` does with its Redis server."""
+class RedisReader:
+    """The reading side of the link: connecting, listening, catching up, expiring."""
 
     def _reset(self) -> None:
         """This process's own state (again in a forked child: nothing of the parent's)."""
@@ -63,7 +63,7 @@ class RedisLink:
 
     # ------------------------------------------------------------------ threads
 
-    def start(self) -> "RedisLink":
+    def start(self) -> "RedisReader":
         """Start this process's subscriber and writer threads (done on first use anyway)."""
         if self._pid == os.getpid():
             return self
@@ -247,6 +247,11 @@ class RedisLink:
         if changed:
             self._call(self._tell_watchers)
 
+
+
+class RedisWriter:
+    """The writing side of the link: the presenter's claim, heartbeat and views."""
+
     def _write(self) -> None:
         """Writer thread: send this process's claims, views and follower count; renew the
         claim every heartbeat; after an outage send the presenter's state again."""
@@ -343,3 +348,7 @@ class RedisLink:
             self._wake.notify_all()
 
     # ------------------------------------------------------------------ sessions
+
+
+class RedisLink(RedisReader, RedisWriter):
+    """What a :class:`viewer.follow_redis.RedisPresenterHub` does with its Redis server."""

@@ -33,6 +33,7 @@ from viewer.panels.share import ShareBox
 from viewer.panels.structures import StructureList
 from viewer.scene import shared
 from viewer.scene.panel import ScenePanel
+from viewer.serve.local_resources import keep_panel_resources_local
 from viewer.session import Session
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ def _session_query() -> dict:
 def create_app(content_dirs=(), tour_file=None):
     """The viewer page for one browser session (``tour_file``: the guided tour, by default the
     built-in one)."""
+    keep_panel_resources_local()
     pn.extension("vtk", notifications=False, global_css=[PAGE_CSS])
     served = pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
     app = HipViewerApp(content_dirs, query=_session_query(), defer_scene=served, tour_file=tour_file)

@@ -13,6 +13,8 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
+from viewer.serve.query import install_query_repair
+
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 ALL_INTERFACES = ("0.0.0.0", "::", "")
 
@@ -116,6 +118,7 @@ def make_server(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequenc
         )
     except OSError as exc:
         raise ServeError(_describe_bind_error(exc, host, port)) from None
+    install_query_repair(server)
     return server
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import urllib.error
 import urllib.request
+from urllib.parse import urljoin
 
 import pytest
 
@@ -48,7 +49,9 @@ def test_the_server_redirects_a_broken_link_to_the_repaired_one():
         with pytest.raises(urllib.error.HTTPError) as info:
             opener.open(url + "?sel=%&flex=20", timeout=30)
         assert info.value.code == 302
-        assert info.value.headers["Location"] == "/?sel=%25&flex=20"
+        assert urljoin(url, info.value.headers["Location"]) == url + "?sel=%25&flex=20"
+        with opener.open(url + "?sel=%25&flex=20", timeout=60) as response:  # a good link: the page
+            assert response.status == 200
     finally:
         server.io_loop.add_callback(server.stop)
         server.io_loop.add_callback(server.io_loop.stop)

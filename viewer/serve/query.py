@@ -49,19 +49,35 @@ def repaired_query(query: str) -> str | None:
     return "&".join(out) if changed else None
 
 
-def install_query_repair(server) -> None:
-    """Make a bokeh ``Server`` (not yet started) redirect requests whose query would make the
-    page throw to the repaired link."""
-    from tornado.routing import Matcher, Rule
-    from tornado.web import RequestHandler
+class QueryRepair:
+    """A bokeh auth provider (``bokeh.server.auth_provider.AuthProvider``, the hook bokeh runs
+    before it serves a page) that lets every request through except one whose query would
+    make the page throw: that one is redirected to the repaired link.  Nobody logs in."""
 
-    class BrokenQuery(Matcher):
-        def match(self, request):
-            return {} if request.query and repaired_query(request.query) is not None else None
+    READER = "reader"
 
-    class Repair(RequestHandler):
-        def get(self, *args, **kwargs):
-            fixed = repaired_query(self.request.query) or ""
-            self.redirect(f"{self.request.path}?{fixed}" if fixed else self.request.path)
+    @staticmethod
+    def get_user(handler):
+        query = handler.request.query
+        return None if query and repaired_query(query) is not None else QueryRepair.READER
 
-    server._tornado.add_handlers(r".*", [Rule(BrokenQuery(), Repair)])
+    @staticmethod
+    def get_login_url(handler):
+        # Panel prefixes "." to this URL: "." + "?x" is the page itself with the query "x".
+        return "?" + (repaired_query(handler.request.query) or "")
+
+
+def query_repair_provider():
+    """The auth provider for ``pn.serve(auth_provider=...)``."""
+    from bokeh.server.auth_provider import AuthProvider
+
+    class Provider(AuthProvider):
+        @property
+        def get_user(self):
+            return QueryRepair.get_user
+
+        @property
+        def get_login_url(self):
+            return QueryRepair.get_login_url
+
+    return Provider()

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-from viewer.serve.query import install_query_repair
+from viewer.serve.query import query_repair_provider
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 ALL_INTERFACES = ("0.0.0.0", "::", "")
@@ -115,10 +115,10 @@ def make_server(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequenc
             start=False,
             title="Hip anatomy viewer",
             verbose=False,
+            auth_provider=query_repair_provider(),
         )
     except OSError as exc:
         raise ServeError(_describe_bind_error(exc, host, port)) from None
-    install_query_repair(server)
     return server
 
 

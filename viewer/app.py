@@ -22,6 +22,7 @@ from viewer import layout
 from viewer.classroom.following import ClassroomControls, FollowBanner, Following
 from viewer.classroom.presentation import TourPresenter, session_tour
 from viewer.classroom.quiz import make_quiz
+from viewer.panels.access import ACCESS_CSS, AccessibleNames
 from viewer.panels.camera import CameraButtons
 from viewer.panels.card import CardPanel
 from viewer.panels.layers import LayerControls
@@ -67,6 +68,8 @@ class HipViewerApp(pn.viewable.Viewer):
         self.quiz = make_quiz(session, query)
         self.mechanics = MechanicsTab(session)
         self.page = layout.desktop(self)
+        self.access = AccessibleNames(names=self.layers.accessible_names, width=0, height=0, margin=0)
+        self.page.root.append(self.access)
         self.header, self.sidebar, self.right = self.page.header, self.page.sidebar, self.page.tabs
         if not defer_scene:
             self.scene.build()
@@ -108,7 +111,7 @@ def create_app(content_dirs=(), tour_file=None):
     """The viewer page for one browser session (``tour_file``: the guided tour, by default the
     built-in one)."""
     keep_panel_resources_local()
-    pn.extension("vtk", notifications=False, global_css=[PAGE_CSS])
+    pn.extension("vtk", notifications=False, global_css=[PAGE_CSS], raw_css=[ACCESS_CSS])
     served = pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
     app = HipViewerApp(content_dirs, query=_session_query(), defer_scene=served, tour_file=tour_file)
     if served:

@@ -35,6 +35,11 @@ class LayerControls(pn.viewable.Viewer):
         self.isolate.param.watch(lambda e: self._set(isolate=e.new), "value")
         state.param.watch(lambda *e: self._show(), ["hidden", "opacity", "colour_by_group", "isolate"])
 
+    @property
+    def accessible_names(self) -> dict[str, str]:
+        """Names for screen readers: every opacity slider shows only "Opacity"."""
+        return {f"opacity-{layer}": f"{LAYER_LABELS[layer]} opacity" for layer in LAYERS}
+
     def _set(self, **changes) -> None:
         if not self._showing:
             self.state.param.update(**changes)

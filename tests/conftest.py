@@ -366,7 +366,7 @@ class PageGuard:
     def check_url(self, url: str) -> bool:
         """True if ``url`` stays on this machine; otherwise records it."""
         parts = urlsplit(url)
-        if parts.scheme in ("data", "blob", "about", "chrome-error", ""):
+        if parts.scheme in ("data", "blob", "about", "chrome-error", "file", ""):
             return True
         if (parts.hostname or "") in LOCAL_HOSTS:
             return True

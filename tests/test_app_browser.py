@@ -183,6 +183,27 @@ def test_malformed_link_values_show_a_notice_not_an_error(page, viewer_url):
     save_shot(page, "malformed-link-notice")
 
 
+@pytest.mark.parametrize("query,where,fragment", [
+    ("?sel=%", ".alert", "Ignored selection '%': no such structure."),
+    ("?cam=%%%", ".alert", "Ignored the camera in the link"),
+    ("?quiz_seed=%E0%A4%A", ".quiz-intro", "Ignored quiz_seed '\ufffd%A': use a whole number."),
+])
+def test_a_broken_percent_escape_gives_the_usual_notice_and_no_page_error(page, viewer_url, query, where,
+                                                                           fragment):
+    """A link with a stray ``%`` or escapes that are not UTF-8 opens like a link with any other
+    bad value: the page draws and the value is named where such notices go; no "URI malformed"
+    (the page fixture fails the test on any page error)."""
+    png = open_view(page, viewer_url, query)
+    assert canvas_nonblank_fraction(png) > 0.05
+    expect(card_title(page)).to_have_text("Choose a structure")
+    if where == ".quiz-intro":
+        page.locator(".bk-tab", has_text="Quiz").click()
+    notice = page.locator(where)
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text(fragment)
+    save_shot(page, f"broken-escape-{query[1:].split('=')[0]}")
+
+
 def test_script_in_content_renders_as_visible_text(page, start_viewer, tmp_path):
     pack_dir = tmp_path / "pack"
     pack_dir.mkdir()

@@ -129,8 +129,14 @@ def test_good_values_survive_next_to_bad_ones():
 
 
 def test_bokeh_style_arguments_are_read():
-    state, notices = parse_query({"sel": [b"gmin"], "flex": [b"20"], "level": [b"\xff"]}, IDS)
+    state, notices = parse_query({"sel": [b"gmin"], "flex": [b"20"], "level": [b"student"]}, IDS)
     assert state.selection == "gmin" and state.flexion == 20 and notices == []
+
+
+def test_a_value_that_is_not_utf8_is_noticed_like_any_bad_value():
+    state, notices = parse_query({"sel": [b"gmin"], "level": [b"\xe0\xa4%A"]}, IDS)
+    assert state.selection == "gmin" and state.level == "student"
+    assert len(notices) == 1 and "\ufffd%A" in notices[0]
 
 
 def test_unknown_keys_are_ignored_silently():

@@ -22,6 +22,7 @@ from viewer import layout
 from viewer.classroom.following import ClassroomControls, FollowBanner, Following
 from viewer.classroom.presentation import TourPresenter, session_tour
 from viewer.classroom.quiz import make_quiz
+from viewer.panels.access import ACCESS_CSS, AccessibleNames
 from viewer.panels.camera import CameraButtons
 from viewer.panels.card import CardPanel
 from viewer.panels.layers import LayerControls
@@ -34,6 +35,7 @@ from viewer.panels.structures import StructureList
 from viewer.scene import shared
 from viewer.scene.panel import ScenePanel
 from viewer.screen import PAGE_TEMPLATE
+from viewer.serve.local_resources import keep_panel_resources_local
 from viewer.session import Session
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,7 @@ class HipViewerApp(pn.viewable.Viewer):
         self.banner = FollowBanner(self.following)
         self.quiz = make_quiz(session, query)
         self.mechanics = MechanicsTab(session)
+        self.access = AccessibleNames(width=0, height=0, margin=0)
         self.layout = layout.PageLayout(self, served=served, mobile=session.mobile)
         page = self.layout.page  # the desktop composition
         self.header, self.sidebar, self.right = page.header, page.sidebar, page.tabs
@@ -109,7 +112,8 @@ def _session_query() -> dict:
 def create_app(content_dirs=(), tour_file=None):
     """The viewer page for one browser session (``tour_file``: the guided tour, by default the
     built-in one)."""
-    pn.extension("vtk", notifications=False, global_css=[PAGE_CSS])
+    keep_panel_resources_local()
+    pn.extension("vtk", notifications=False, global_css=[PAGE_CSS], raw_css=[ACCESS_CSS])
     served = pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
     app = HipViewerApp(content_dirs, query=_session_query(), defer_scene=served, tour_file=tour_file, served=served)
     if served:

@@ -164,7 +164,7 @@ class PageLayout(pn.viewable.Viewer):
         self.pages: dict[str, Page] = {"desktop": desktop(app)}
         self.kind = None
         self.screen = ScreenSize(width=0, height=0, margin=0, sizing_mode="fixed")
-        hidden = [app.share.address, app.presenter.keys, app.following.claim_box, self.screen]
+        hidden = [app.share.address, app.presenter.keys, app.following.claim_box, app.access, self.screen]
         if app.quiz is not None:
             hidden.append(app.quiz.store)
         self.hidden = hidden

@@ -56,10 +56,9 @@ def query_value(value) -> str | None:
             return None
         value = value[0]
     if isinstance(value, bytes):
-        try:
-            value = value.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
+        # Bytes that are not UTF-8 (a broken percent-escape in a link) are shown as U+FFFD,
+        # so the value is noticed like any other value that is not understood.
+        value = value.decode("utf-8", errors="replace")
     if value is None:
         return None
     return str(value).strip()

@@ -18,6 +18,8 @@ import sys
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from viewer.serve.query import query_repair_provider
+
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 ALL_INTERFACES = ("0.0.0.0", "::", "")
 
@@ -124,6 +126,7 @@ def make_server(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequenc
             title="Hip anatomy viewer",
             verbose=False,
             use_xheaders=bool(public_urls),
+            auth_provider=query_repair_provider(),
             **extra,
         )
     except OSError as exc:

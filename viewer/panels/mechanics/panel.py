@@ -182,6 +182,12 @@ class MechanicsPanel(pn.custom.PyComponent):
         c = self._curves
         if c is None:
             return
+        # The figures are Bokeh models changed directly: a button's click handler runs without
+        # the document's lock, which Bokeh requires for such a change (Panel's ``unlocked``).
+        with pn.io.unlocked():
+            self._draw_curves(c)
+
+    def _draw_curves(self, c):
         axis = self.axis
         self.arm_src.data = {"flexion": c.flexion.tolist(), **{g: c.curve(g, axis).tolist() for g in GROUPS}}
         self.cross_src.data = crossing_marks(c, axis)
@@ -211,8 +217,9 @@ class MechanicsPanel(pn.custom.PyComponent):
 
     def _refresh_spans(self):
         f = float(self.model.joint_angles()["flexion"])
-        self.arm_span.location = f
-        self.len_span.location = f
+        with pn.io.unlocked():  # see _refresh_plot
+            self.arm_span.location = f
+            self.len_span.location = f
 
     def _refresh_arrows(self):
         """The lines of pull of the chosen part, into the session state (the 3D view draws

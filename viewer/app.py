@@ -118,9 +118,23 @@ def create_app(content_dirs=(), tour_file=None):
     app = HipViewerApp(content_dirs, query=_session_query(), defer_scene=served, tour_file=tour_file, served=served)
     if served:
         pn.state.curdoc.template = PAGE_TEMPLATE
+        pn.state.curdoc.on_session_destroyed(_release_memory)
     if served:
         pn.state.onload(functools.partial(_build_in_background, app, pn.state.curdoc))
     return app.__panel__()
+
+
+def _release_memory(context=None) -> None:
+    """A session closed: collect its objects now and hand the freed pages back to the system
+    (glibc's ``malloc_trim``), so a long lesson's comings and goings do not grow the server."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: the collection alone
+        pass
 
 
 def _build_in_background(app: HipViewerApp, doc) -> None:

@@ -19,6 +19,7 @@ const OPAQUE_ENOUGH = 0.3;     // actors fainter than this are picked only if no
 const OUTLINE_COLOR = [0.05, 0.05, 0.05];
 const OUTLINE_SCALE = 1.045;
 const FRAME_MARGIN = 1.06;     // viewer.scene.FRAME_MARGIN: room left around a framed box
+const MAX_PIXEL_RATIO = 2;     // draw at most 2 device pixels per CSS pixel (a phone has 3)
 
 function vtkPath(url) {
   return new Promise((resolve, reject) => {
@@ -676,7 +677,7 @@ export function render({ model, el }) {
     down.add(ev.pointerId);
     if (ev.isPrimary === false || down.size > 1) { press = null; return; }
     const touch = ev.pointerType === "touch" || ev.pointerType === "pen";
-    press = { id: ev.pointerId, x: ev.clientX, y: ev.clientY, moved: 0, touch };
+    press = { id: ev.pointerId, x: ev.clientX, y: ev.clientY, moved: 0, touch, t: ev.timeStamp || performance.now() };
   }
   function onMove(ev) {
     if (press && ev.pointerId === press.id) {
@@ -691,14 +692,16 @@ export function render({ model, el }) {
     const wasDown = down.delete(ev.pointerId);
     if (!wasDown || !press || press.id !== ev.pointerId || !state.renderer) return;
     const moved = Math.max(press.moved, Math.hypot(ev.clientX - press.x, ev.clientY - press.y));
-    const touch = press.touch;
+    const touch = press.touch, pressedAt = press.t;
     press = null;
     if (moved > (touch ? TOUCH_SLOP : CLICK_SLOP) || ev.button > 0) return;
-    const now = performance.now();
+    // A double click or tap: pressed again soon after the first was released, nearby.  The
+    // times are those of the input (event.timeStamp), not of its handling: a busy page (a
+    // software-drawn frame) handles the second tap late.
     const near = DOUBLE_PX[touch ? "touch" : "mouse"];
-    const double = !!(lastTap && now - lastTap.t <= DOUBLE_MS && lastTap.touch === touch
+    const double = !!(lastTap && pressedAt - lastTap.t <= DOUBLE_MS && lastTap.touch === touch
       && Math.hypot(ev.clientX - lastTap.x, ev.clientY - lastTap.y) <= near);
-    lastTap = double ? null : { t: now, x: ev.clientX, y: ev.clientY, touch };
+    lastTap = double ? null : { t: ev.timeStamp || performance.now(), x: ev.clientX, y: ev.clientY, touch };
     const t0 = performance.now();
     const result = pickAt(ev.clientX, ev.clientY, touch);
     state.pickSeq = Math.max(state.pickSeq, (model.picked && model.picked.seq) || 0) + 1;
@@ -741,11 +744,19 @@ export function render({ model, el }) {
   }
 
   // ---------------------------------------------------------------- setup
+  function sizeCanvas() {
+    // As vtkGenericRenderWindow.resize, with the pixel ratio capped: a phone's third device
+    // pixel per CSS pixel costs more than twice the drawing time for little to see.
+    const rect = holder.getBoundingClientRect();
+    const ratio = Math.min(window.devicePixelRatio || 1, MAX_PIXEL_RATIO);
+    state.api.setSize(Math.max(1, Math.floor(rect.width * ratio)), Math.max(1, Math.floor(rect.height * ratio)));
+  }
+
   function resize() {
     if (!state.grw || state.disposed) return;
     const rect = holder.getBoundingClientRect();
     if (rect.width < 2 || rect.height < 2) return;
-    state.grw.resize();
+    sizeCanvas();
     refit();
     renderNow();
   }
@@ -791,7 +802,7 @@ export function render({ model, el }) {
     applyTransforms();
     applyFootprints();
     await applyPatch();
-    grw.resize();
+    sizeCanvas();
     applyCamera(true);
     state.renderer.getActiveCamera().onModified(scheduleCameraPush);
     interactor.onEndAnimation(() => { clearTimeout(state.cameraTimer); pushCamera(); });

@@ -33,7 +33,7 @@ def test_a_pane_updated_off_the_page_keeps_local_stylesheets():
 
 
 def test_keeping_resources_local_is_idempotent():
-    import panel.reactive as reactive
+    from panel import reactive
 
     keep_panel_resources_local()
     patched = reactive.patch_stylesheet

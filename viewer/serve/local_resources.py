@@ -29,7 +29,7 @@ def keep_panel_resources_local() -> None:
     """Point stylesheets Panel would send to its CDN at this server instead (idempotent)."""
     if _APPLIED:
         return
-    import panel.reactive as reactive
+    from panel import reactive
     from panel.io import resources
 
     original = reactive.patch_stylesheet

@@ -80,3 +80,38 @@ def test_websocket_origins_are_exactly_the_printed_addresses(monkeypatch):
     assert websocket_origins("0.0.0.0", 5006) == ["10.1.2.3:5006", "127.0.0.1:5006", "192.168.0.9:5006"]
     assert "lecture.example.org:80" in websocket_origins("0.0.0.0", 5006, ["http://lecture.example.org/"])
     assert "lecture.example.org:443" in websocket_origins("0.0.0.0", 5006, ["https://lecture.example.org/"])
+
+
+def test_the_deploy_guide_shows_the_nginx_config_the_command_prints():
+    import re
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    from viewer.deploy import nginx_site
+
+    guide = (ROOT / "docs" / "deploy.md").read_text()
+    block = re.search(r"```nginx\n(.*?)```", guide, re.S).group(1)
+    assert block == nginx_site(["10.0.0.11:5006", "10.0.0.12:5006"], server_name="lecture.example.org")
+    printed = subprocess.run([sys.executable, "-m", "viewer", "nginx-config", "--server-name", "lecture.example.org",
+                              "10.0.0.11:5006", "10.0.0.12:5006"], capture_output=True, text=True, cwd=ROOT)
+    assert printed.returncode == 0 and printed.stdout == block
+
+
+def test_the_new_serving_options_are_in_the_help_and_bad_values_are_one_line():
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "viewer", *args], capture_output=True, text=True, cwd=ROOT,
+                              timeout=60)
+
+    help_text = run("--help").stdout
+    for word in ("--workers", "--state-url", "--max-sessions", "--public-url", "nginx-config"):
+        assert word in help_text
+    for args, word in ((["--workers", "0"], "--workers"), (["--max-sessions", "many"], "--max-sessions"),
+                       (["--public-url", "lecture"], "--public-url")):
+        done = run(*args)
+        assert done.returncode == 2 and word in done.stderr and len(done.stderr.strip().splitlines()) == 1

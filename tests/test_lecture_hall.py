@@ -159,6 +159,23 @@ def test_a_wrong_key_is_refused_rate_limited_and_never_logged(start_viewer):
     assert KEY not in log and "wrong-" not in log
 
 
+def test_the_page_of_the_presenter_link_carries_a_grant_never_the_key(start_viewer):
+    import json
+
+    from bokeh.util.token import get_token_payload
+
+    from benchmarks.bench_sessions import TOKEN_PATTERN
+
+    server = start_viewer("--presenter-key", KEY)
+    code, html = fetch(server.url + f"?presenter={KEY}&follow=0")
+    assert code == 200 and KEY not in html
+    payload = get_token_payload(TOKEN_PATTERN.search(html).group(1))
+    arguments = {k: [v.decode() if isinstance(v, bytes) else v for v in vs]
+                 for k, vs in payload["arguments"].items()}
+    assert arguments["presenter"][0].startswith("g.") and arguments["follow"] == ["0"]
+    assert KEY not in json.dumps(arguments) and KEY not in json.dumps(payload.get("headers", {}))
+
+
 @pytest.mark.browser
 def test_past_max_sessions_the_class_is_full(page, page_guard, start_viewer):
     server = start_viewer("--max-sessions", "2", "--presenter-key", KEY)

@@ -22,6 +22,7 @@ server is unreachable); the in-process hub is never paused.
 from __future__ import annotations
 
 import collections
+import hashlib
 import hmac
 import itertools
 import logging
@@ -74,6 +75,35 @@ class TryLimiter:
             self._failed.setdefault(client, collections.deque()).append(self.clock())
             if len(self._failed) > 10_000:  # a flood of addresses: forget the oldest
                 self._failed.pop(next(iter(self._failed)))
+#: A presenter grant (:func:`presenter_grant`) holds this long (seconds).
+GRANT_TTL_S = 600
+
+
+def _grant_mac(key: str, body: str) -> str:
+    return hmac.new(key.encode(), f"hip-viewer presenter grant {body}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def presenter_grant(key: str, now: float | None = None) -> str:
+    """A stand-in for ``key`` that any process knowing the key accepts for
+    :data:`GRANT_TTL_S` seconds: the server hands it to the page in place of the key, so the
+    page's HTML and session token never carry the key itself."""
+    body = f"{int(now if now is not None else time.time()) + GRANT_TTL_S}.{secrets.token_urlsafe(9)}"
+    return f"g.{body}.{_grant_mac(key, body)}"
+
+
+def key_matches(server_key: str, given) -> bool:
+    """Whether ``given`` is ``server_key`` or an unexpired grant of it (constant-time compare)."""
+    if not given:
+        return False
+    given = str(given)
+    if hmac.compare_digest(given.encode(), server_key.encode()):
+        return True
+    parts = given.split(".")
+    if len(parts) != 4 or parts[0] != "g" or not parts[1].isdigit():
+        return False
+    body = f"{parts[1]}.{parts[2]}"
+    return hmac.compare_digest(parts[3].encode(), _grant_mac(server_key, body).encode()) \
+        and int(parts[1]) >= time.time()
 
 
 class PresenterHub:
@@ -96,8 +126,9 @@ class PresenterHub:
         return next(self._ids)
 
     def key_matches(self, key: str | None) -> bool:
-        """Whether ``key`` is this server's presenter key (compared in constant time)."""
-        return bool(key) and hmac.compare_digest(str(key), self.key)
+        """Whether ``key`` is this server's presenter key, or a grant of it (:func:`presenter_grant`),
+        compared in constant time."""
+        return key_matches(self.key, key)
 
     def claim(self, session: int, key: str | None, client: str = "") -> bool:
         """Make ``session`` the presenter if it holds the key (a newer claim wins).  A client

@@ -40,7 +40,7 @@ from collections.abc import Callable
 from typing import Any
 
 
-from viewer.follow import new_key
+from viewer.follow import key_matches, new_key
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +90,9 @@ class RedisPresenterHub(RedisLink):
         return self._id_base + next(self._ids)
 
     def key_matches(self, key: str | None) -> bool:
-        """Whether ``key`` is this server's presenter key (compared in constant time)."""
-        import hmac
-
-        return bool(key) and hmac.compare_digest(str(key).encode(), self.key.encode())
+        """Whether ``key`` is this server's presenter key, or a grant of it
+        (:func:`viewer.follow.presenter_grant`), compared in constant time."""
+        return key_matches(self.key, key)
 
     def claim(self, session: int, key: str | None, client: str = "") -> bool:
         """Make ``session`` the presenter if it holds the key (a newer claim wins, on any

@@ -28,7 +28,8 @@ USAGE = """%(prog)s [--host HOST] [--port PORT] [--no-browser] [--content DIR] [
        %(prog)s export-mesh --format {glb,stl,obj} [--flexion DEG] [--adduction DEG] [--rotation DEG] OUT
        %(prog)s [--content DIR] export-html OUT.html
        %(prog)s check-content PATH
-       %(prog)s [--content DIR] check-tour FILE"""
+       %(prog)s [--content DIR] check-tour FILE
+       %(prog)s nginx-config [--listen PORT] [--server-name NAME] HOST:PORT [HOST:PORT ...]"""
 
 EPILOG = """examples:
   hip-viewer                          serve on http://127.0.0.1:5006/ and open a browser tab
@@ -45,6 +46,8 @@ EPILOG = """examples:
   hip-viewer export-html hip-handout.html
   hip-viewer check-content my-pack
   hip-viewer check-tour my-tour.yaml
+  hip-viewer nginx-config 10.0.0.11:5006 10.0.0.12:5006
+                                      nginx in front of two machines (docs/deploy.md)
 """
 
 
@@ -183,6 +186,19 @@ def build_parser() -> argparse.ArgumentParser:
                     "that pack's ids too).",
     )
     check_tour.add_argument("file", metavar="FILE", help="tour YAML file")
+
+    nginx = sub.add_parser(
+        "nginx-config", help="print an nginx configuration in front of several hip-viewer processes",
+        description="Print the nginx upstream and server blocks (for /etc/nginx/conf.d/) that spread "
+                    "readers over several hip-viewer processes: sticky by client address, websocket "
+                    "upgrade, hour-long reads. See docs/deploy.md.",
+    )
+    nginx.add_argument("--listen", default="80", metavar="PORT",
+                       help="what nginx listens on (default 80; also ADDRESS:PORT)")
+    nginx.add_argument("--server-name", default="_", metavar="NAME",
+                       help="the name readers type (default _: any)")
+    nginx.add_argument("backends", nargs="+", metavar="HOST:PORT",
+                       help="each hip-viewer process, e.g. 10.0.0.11:5006")
     return parser
 
 
@@ -363,6 +379,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_check_content(args)
         if args.command == "check-tour":
             return run_check_tour(args)
+        if args.command == "nginx-config":
+            from viewer.deploy import nginx_site
+
+            print(nginx_site(args.backends, listen=args.listen, server_name=args.server_name), end="")
+            return 0
         return run_serve(args)
     except BrokenPipeError:
         # The reader went away (``hip-viewer measure | head``): not an error.

@@ -13,7 +13,10 @@ from pathlib import Path
 SITE_TEMPLATE = """\
 # hip-viewer behind nginx: {count} viewer process(es), one Redis shared by them all.
 upstream hip_viewer {{
-    ip_hash;  # one reader stays on one process: its page and its websocket must meet
+    # One reader stays on one process (its page and its websocket must meet there). The whole
+    # address is hashed: ip_hash would use only its first three parts, sending a classroom's
+    # Wi-Fi subnet to a single process.
+    hash $remote_addr consistent;
 {servers}
 }}
 

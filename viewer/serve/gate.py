@@ -7,6 +7,9 @@ Before a page (and so a session) is made, :class:`Gate` looks at the request:
   warning level with the client's address and never the key; after
   :data:`KEY_TRIES_PER_MINUTE` wrong keys in a minute from one address, that address gets
   HTTP 429 (a short page saying to wait) for any presenter key until the minute has passed;
+* a right key is swapped, in the request the page is made from, for a short-lived grant
+  (:func:`viewer.follow.presenter_grant`): the session claims the presenter role with it as
+  with the key, and the page's HTML (its session token) never carries the key;
 * past ``max_sessions`` live sessions in this process, a reader gets HTTP 503 with a page
   saying *The class is full* (the presenter, holding the key, still gets in).
 
@@ -114,8 +117,9 @@ class Gate:
     """Decides, per page request, whether a session may be made."""
 
     def __init__(self, key_matches: Callable[[str | None], bool], max_sessions: int | None = None,
-                 attempts: KeyAttempts | None = None):
+                 attempts: KeyAttempts | None = None, grant: Callable[[], str] | None = None):
         self.key_matches = key_matches
+        self.grant = grant
         self.max_sessions = max_sessions
         self.attempts = attempts or KeyAttempts()
 
@@ -200,9 +204,10 @@ def _rules(app):
 def _gated(handler_class, gate: Gate):
     class GatedDocHandler(handler_class):
         async def prepare(self):
-            verdict = gate.check(self.request.remote_ip or "unknown",
-                                 _first_argument(self.request.arguments, "presenter"),
-                                 len(self.application_context.sessions))
+            key = _first_argument(self.request.arguments, "presenter")
+            verdict = gate.check(self.request.remote_ip or "unknown", key, len(self.application_context.sessions))
+            if verdict is None and key is not None and gate.grant is not None and gate.key_matches(key):
+                self.request.arguments["presenter"] = [gate.grant().encode()]
             if verdict is not None:
                 status, page = verdict
                 self._gate_refused = True

@@ -174,7 +174,8 @@ def serve(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequence[str]
     parent = os.getpid()
     server = make_server(host, port, content_dirs, show=False, tour_file=tour_file, workers=workers,
                          public_urls=public_urls)
-    gate.install(server, gate.Gate(hub.key_matches, per_worker))
+    gate.install(server, gate.Gate(hub.key_matches, per_worker,
+                                   grant=lambda: follow.presenter_grant(hub.key)))
     first = workers == 1
     if workers > 1:
         from tornado.process import task_id

@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 
 from viewer import follow
-from viewer.gate import (FULL_PAGE, TOO_MANY_KEYS_PAGE, Gate, KeyAttempts, default_max_sessions,
+from viewer.serve.gate import (FULL_PAGE, TOO_MANY_KEYS_PAGE, Gate, KeyAttempts, default_max_sessions,
                          redact_uri)
-from viewer.server import display_urls, websocket_origins
+from viewer.serve.server import display_urls, websocket_origins
 
 KEY = "door-key-9"
 
@@ -24,7 +24,7 @@ class Clock:
 def test_five_wrong_keys_a_minute_per_client_then_refused_until_the_minute_is_over(caplog):
     clock = Clock()
     gate = Gate(follow.PresenterHub(KEY).key_matches, attempts=KeyAttempts(clock=clock))
-    with caplog.at_level(logging.WARNING, logger="viewer.gate"):
+    with caplog.at_level(logging.WARNING, logger="viewer.serve.gate"):
         for n in range(5):
             assert gate.check("10.0.0.7", f"guess{n}", 0) is None  # the page opens, with a notice
         assert gate.check("10.0.0.7", "guess5", 0) == (429, TOO_MANY_KEYS_PAGE)
@@ -70,7 +70,7 @@ def test_the_default_limit_follows_cores_and_memory():
 
 
 def test_websocket_origins_are_exactly_the_printed_addresses(monkeypatch):
-    import viewer.server as server
+    import viewer.serve.server as server
 
     monkeypatch.setattr(server, "network_addresses", lambda: ["10.1.2.3", "192.168.0.9"])
     for host in ("127.0.0.1", "0.0.0.0", "::", "10.1.2.3"):
@@ -88,7 +88,7 @@ def test_the_deploy_guide_shows_the_nginx_config_the_command_prints():
     import sys
 
     from tests.conftest import ROOT
-    from viewer.deploy import nginx_site
+    from viewer.serve.deploy import nginx_site
 
     guide = (ROOT / "docs" / "deploy.md").read_text()
     block = re.search(r"```nginx\n(.*?)```", guide, re.S).group(1)

@@ -380,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check-tour":
             return run_check_tour(args)
         if args.command == "nginx-config":
-            from viewer.deploy import nginx_site
+            from viewer.serve.deploy import nginx_site
 
             print(nginx_site(args.backends, listen=args.listen, server_name=args.server_name), end="")
             return 0

@@ -124,7 +124,7 @@ def create_app(content_dirs=(), tour_file=None):
     return app.__panel__()
 
 
-def _release_memory(context=None) -> None:
+def _release_memory(session_context) -> None:
     """A session closed: collect its objects now and hand the freed pages back to the system
     (glibc's ``malloc_trim``), so a long lesson's comings and goings do not grow the server."""
     import ctypes

@@ -157,7 +157,23 @@ def scene_png(page, box: dict | None = None) -> bytes:
     if box is None:
         raise AssertionError("the page shows no canvas (no 3D view)")
     clip = {"x": box["x"], "y": box["y"], "width": max(box["width"], 1), "height": max(box["height"], 1)}
-    return page.screenshot(clip=clip)
+    # The drawing itself: the names laid over it (placed anew each frame) are left out.
+    page.evaluate(_LABELS_SHOWN_JS, False)
+    try:
+        return page.screenshot(clip=clip)
+    finally:
+        page.evaluate(_LABELS_SHOWN_JS, True)
+
+
+_LABELS_SHOWN_JS = """(shown) => {
+  const walk = (node) => {
+    if (!node) return
+    if (node.classList && node.classList.contains('hip-labels')) node.style.visibility = shown ? '' : 'hidden'
+    for (const child of node.children || []) walk(child)
+    if (node.shadowRoot) walk(node.shadowRoot)
+  }
+  walk(document.body)
+}"""
 
 
 def _overlaps(a: dict, b: dict) -> bool:

@@ -27,6 +27,11 @@ from tests.conftest import (  # noqa: E402  (the repository root must be importa
 )
 
 
+#: What a phone's or tablet's browser says it is (the page lays itself out for it at once).
+MOBILE_AGENT = ("Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
+                "Chrome/126.0.0.0 Mobile Safari/537.36")
+
+
 def take(url: str, out: Path, width: int, height: int, settle_ms: int, touch: bool = False) -> float:
     """Screenshot ``url`` once its 3D view has drawn; returns the drawn fraction of the view.
     ``touch``: as a phone or tablet shows it (a mobile viewport with a touch screen)."""
@@ -35,8 +40,9 @@ def take(url: str, out: Path, width: int, height: int, settle_ms: int, touch: bo
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
+            agent = {"user_agent": MOBILE_AGENT} if touch else {}
             page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=1,
-                                    is_mobile=touch, has_touch=touch)
+                                    is_mobile=touch, has_touch=touch, **agent)
             page.goto(url, wait_until="load")
             fraction = canvas_nonblank_fraction(wait_for_scene(page))
             page.wait_for_timeout(settle_ms)

@@ -38,15 +38,16 @@ HELD = int(os.environ.get("HIP_BENCH_HALL_SESSIONS", "150"))
 STEP_GOAL_S = 1.0
 
 
-async def _follower(url: str, received: list, ready: list, stop: threading.Event, errors: list) -> None:
+async def _follower(index: int, url: str, received: list, ready: list, stop: threading.Event,
+                    errors: dict) -> None:
     """One following reader: open the page's session and record when each patch arrives."""
     try:
-        await _follow(url, received, ready, stop)
+        await _follow(index, url, received, ready, stop)
     except Exception as exc:  # counted: a follower that never joined is not waited for
-        errors.append(f"{type(exc).__name__}: {exc}")
+        errors[index] = f"{type(exc).__name__}: {exc}"
 
 
-async def _follow(url: str, received: list, ready: list, stop: threading.Event) -> None:
+async def _follow(index: int, url: str, received: list, ready: list, stop: threading.Event) -> None:
     from bokeh.protocol import Protocol
     from bokeh.protocol.receiver import Receiver
     from tornado.httpclient import AsyncHTTPClient
@@ -80,7 +81,7 @@ async def _follow(url: str, received: list, ready: list, stop: threading.Event) 
             elif message.msgtype == "PULL-DOC-REPLY" and not sent_ready:
                 await send(_document_ready_patch())
                 sent_ready = True
-                ready.append(time.perf_counter())
+                ready.append(index)
             elif message.msgtype == "PATCH-DOC":
                 received.append(time.perf_counter())
     finally:
@@ -88,9 +89,10 @@ async def _follow(url: str, received: list, ready: list, stop: threading.Event) 
 
 
 def _run_followers(urls: list[str], logs: list[list], ready: list, stop: threading.Event,
-                   errors: list) -> threading.Thread:
+                   errors: dict) -> threading.Thread:
     async def main():
-        await asyncio.gather(*[_follower(url, log, ready, stop, errors) for url, log in zip(urls, logs)])
+        await asyncio.gather(*[_follower(i, url, log, ready, stop, errors)
+                               for i, (url, log) in enumerate(zip(urls, logs))])
 
     thread = threading.Thread(target=lambda: asyncio.run(main()), daemon=True)
     thread.start()
@@ -112,7 +114,7 @@ def _steps(playwright, presenter_url: str, follower_urls: list[str]) -> tuple[li
     browser = _launch_browser(playwright)
     logs: list[list] = [[] for _ in follower_urls]
     ready: list = []
-    errors: list = []
+    errors: dict = {}
     stop = threading.Event()
     thread = None
     try:
@@ -124,10 +126,10 @@ def _steps(playwright, presenter_url: str, follower_urls: list[str]) -> tuple[li
         while len(ready) + len(errors) < len(follower_urls) and time.perf_counter() < deadline:
             time.sleep(0.2)
         _quiet(logs, 3.0)
-        live = [log for log in logs if log]  # followers whose session works (they got the scene)
-        if errors or len(live) < len(logs):
-            print(f"{len(logs) - len(live)} follower(s) never joined: {sorted(set(errors))[:3]}; "
-                  f"silent: {[i for i, log in enumerate(logs) if not log]}", file=sys.stderr)
+        live = [log for i, log in enumerate(logs) if i in ready and i not in errors]  # sessions that opened
+        if len(live) < len(logs):
+            print(f"{len(logs) - len(live)} follower(s) never joined: {sorted(set(errors.values()))[:3]}",
+                  file=sys.stderr)
         logs = live
         latencies, missed = [], 0
         for step in range(STEPS):
@@ -141,7 +143,7 @@ def _steps(playwright, presenter_url: str, follower_urls: list[str]) -> tuple[li
                 if all(f is not None for f in firsts):
                     break
                 time.sleep(0.01)
-            if all(f is not None for f in firsts):
+            if logs and all(f is not None for f in firsts):
                 latencies.append(max(firsts) - t0)
             else:
                 missed += 1

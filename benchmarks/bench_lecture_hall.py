@@ -237,13 +237,17 @@ def _held_rows() -> list[dict]:
             results += out
         took = time.perf_counter() - start
         time.sleep(2)
-        rss_after = process.memory_info().rss
+        exited = server.proc.poll()
+        rss_after = process.memory_info().rss if exited is None else 0
     finally:
         release.set()
         for thread in threads:
             thread.join(15)
         server.stop()
     held = sum(1 for r in results if r["ok"])
+    if exited is not None:
+        return [{"benchmark": "Sessions held at once by one process: the server exited during the run",
+                 "value": held, "unit": f"of {HELD}", "goal": f"exit code {exited}"}]
     return [
         {"benchmark": f"Sessions held at once by one process ({HELD} opened in batches of 10, all kept open)",
          "value": held, "unit": f"of {HELD}", "goal": f"{HELD}"},

@@ -223,10 +223,12 @@ def test_sixty_sessions_opened_and_closed_leave_the_memory_as_it_was(start_viewe
         return ok
 
     def settled_rss() -> float:
-        time.sleep(36)  # bokeh discards a closed session within 15 s + 17 s
+        time.sleep(60)  # bokeh discards a closed session within 15 s + 17 s; margin for a busy machine
         return process.memory_info().rss
 
-    assert sessions(12) == 12  # warm-up: the shared scene, caches, the allocator's arenas
+    # Warm-up: the same 60 sessions once, so the shared scene, caches and the allocator's arenas
+    # are in place (after the first 60 the server keeps about 10 % more, which it then reuses).
+    assert sessions(60) == 60
     before = settled_rss()
     assert sessions(60) == 60
     after = settled_rss()

@@ -1,0 +1,281 @@
+"""The lecture hall: how fast a presenter's step reaches every follower, and how many
+sessions one process holds.
+
+1. Presenter step to last follower: a presenter in Chromium clicks a camera button; N
+   followers are websocket clients that opened ``?follow=1`` as a browser does (page, token,
+   ``/ws``, PULL-DOC, ``document_ready``) and then read every message.  The time from the
+   click to the first document patch at the *last* follower, p50 and p95 over the steps:
+   with one process and the in-process hub, and with two processes (two ports, the followers
+   split between them, the presenter on the first) sharing a Redis started for the run.
+2. Sessions held at once by one process: websocket sessions opened in batches and kept open;
+   how many got their scene, and the server's memory per extra session.
+
+Everything runs on this machine (Debian's Chromium, software WebGL, redis-server).
+
+    python -m benchmarks.bench_lecture_hall
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from benchmarks.bench_sessions import (MB, TOKEN_PATTERN, _document_ready_patch, _launch_browser, _new_page,
+                                       _run_ws_clients, _wait_drawn)
+from tests.conftest import ViewerServer
+from tests.services import RedisServer, free_port
+
+KEY = "bench-hall-key"
+FOLLOWERS = int(os.environ.get("HIP_BENCH_HALL_FOLLOWERS", "20"))
+STEPS = int(os.environ.get("HIP_BENCH_HALL_STEPS", "16"))
+HELD = int(os.environ.get("HIP_BENCH_HALL_SESSIONS", "150"))
+STEP_GOAL_S = 1.0
+
+
+async def _follower(index: int, url: str, received: list, ready: list, stop: threading.Event,
+                    errors: dict) -> None:
+    """One following reader: open the page's session and record when each patch arrives."""
+    try:
+        await _follow(index, url, received, ready, stop)
+    except Exception as exc:  # counted: a follower that never joined is not waited for
+        errors[index] = f"{type(exc).__name__}: {exc}"
+
+
+async def _follow(index: int, url: str, received: list, ready: list, stop: threading.Event) -> None:
+    from bokeh.protocol import Protocol
+    from bokeh.protocol.receiver import Receiver
+    from tornado.httpclient import AsyncHTTPClient
+    from tornado.websocket import websocket_connect
+
+    response = await AsyncHTTPClient().fetch(url, request_timeout=60)
+    token = TOKEN_PATTERN.search(response.body.decode("utf-8", "replace")).group(1)
+    conn = await websocket_connect(url.split("?")[0].replace("http://", "ws://").rstrip("/") + "/ws",
+                                   subprotocols=["bokeh", token], max_message_size=512 * MB)
+    protocol = Protocol()
+    receiver = Receiver(protocol)
+
+    async def send(message):
+        for part in (message.header_json, message.metadata_json, message.content_json):
+            await conn.write_message(part)
+
+    try:
+        sent_ready = False
+        while not stop.is_set():
+            try:
+                fragment = await asyncio.wait_for(conn.read_message(), 0.5)
+            except asyncio.TimeoutError:
+                continue
+            if fragment is None:
+                raise RuntimeError("the server closed the websocket")
+            message = await receiver.consume(fragment)
+            if message is None:
+                continue
+            if message.msgtype == "ACK":  # the session is ready on the server: ask for the document
+                await send(protocol.create("PULL-DOC-REQ"))
+            elif message.msgtype == "PULL-DOC-REPLY" and not sent_ready:
+                await send(_document_ready_patch())
+                sent_ready = True
+                ready.append(index)
+            elif message.msgtype == "PATCH-DOC":
+                received.append(time.perf_counter())
+    finally:
+        conn.close()
+
+
+def _run_followers(urls: list[str], logs: list[list], ready: list, stop: threading.Event,
+                   errors: dict) -> threading.Thread:
+    async def main():
+        await asyncio.gather(*[_follower(i, url, log, ready, stop, errors)
+                               for i, (url, log) in enumerate(zip(urls, logs))])
+
+    thread = threading.Thread(target=lambda: asyncio.run(main()), daemon=True)
+    thread.start()
+    return thread
+
+
+def _quiet(logs: list[list], seconds: float, limit: float = 60.0) -> None:
+    """Wait until no follower has received anything for ``seconds``."""
+    deadline = time.perf_counter() + limit
+    while time.perf_counter() < deadline:
+        last = max((log[-1] for log in logs if log), default=0.0)
+        if time.perf_counter() - last >= seconds:
+            return
+        time.sleep(0.1)
+
+
+def _steps(playwright, presenter_url: str, follower_urls: list[str]) -> tuple[list[float], int, int]:
+    """Latencies (s) from each presenter click to the last follower's first patch after it."""
+    browser = _launch_browser(playwright)
+    logs: list[list] = [[] for _ in follower_urls]
+    ready: list = []
+    errors: dict = {}
+    stop = threading.Event()
+    thread = None
+    try:
+        page = _new_page(browser)
+        page.goto(presenter_url, wait_until="load")
+        _wait_drawn(page, 90)
+        thread = _run_followers(follower_urls, logs, ready, stop, errors)
+        deadline = time.perf_counter() + 120
+        while len(ready) + len(errors) < len(follower_urls) and time.perf_counter() < deadline:
+            time.sleep(0.2)
+        _quiet(logs, 3.0)
+        live = [log for i, log in enumerate(logs) if i in ready and i not in errors]  # sessions that opened
+        if len(live) < len(logs):
+            print(f"{len(logs) - len(live)} follower(s) never joined: {sorted(set(errors.values()))[:3]}",
+                  file=sys.stderr)
+        logs = live
+        latencies, missed = [], 0
+        for step in range(STEPS):
+            button = page.locator(f".cam-{('posterior', 'anterior')[step % 2]} button")
+            t0 = time.perf_counter()
+            button.click()
+            end = time.perf_counter() + 10
+            firsts: list[float | None] = [None] * len(logs)
+            while time.perf_counter() < end:
+                firsts = [next((t for t in log if t > t0), None) for log in logs]
+                if all(f is not None for f in firsts):
+                    break
+                time.sleep(0.01)
+            if logs and all(f is not None for f in firsts):
+                latencies.append(max(firsts) - t0)
+            else:
+                missed += 1
+                print(f"step {step}: {sum(f is not None for f in firsts)} of {len(firsts)} followers moved; "
+                      f"not: {[i for i, f in enumerate(firsts) if f is None]}", file=sys.stderr)
+            _quiet(logs, 1.0, 15)
+        page.context.close()
+        return latencies, missed, len(live)
+    finally:
+        stop.set()
+        if thread is not None:
+            thread.join(10)
+        browser.close()
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _step_rows(label: str, latencies: list[float], missed: int, joined: int) -> list[dict]:
+    return [
+        {"benchmark": f"Followers whose session opened, {label}", "value": joined, "unit": f"of {FOLLOWERS}",
+         "goal": f"{FOLLOWERS}"},
+        {"benchmark": f"Presenter step to last of {FOLLOWERS} followers, {label} (p50)",
+         "value": statistics.median(latencies) if latencies else None, "unit": "s", "goal": "(informative)"},
+        {"benchmark": f"Presenter step to last of {FOLLOWERS} followers, {label} (p95)",
+         "value": _percentile(latencies, 0.95), "unit": "s", "goal": f"<= {STEP_GOAL_S:g}"},
+        {"benchmark": f"Presenter steps not seen by every follower within 10 s, {label}",
+         "value": missed, "unit": f"of {STEPS}", "goal": "0"},
+    ]
+
+
+def _one_process(playwright) -> list[dict]:
+    server = ViewerServer("--presenter-key", KEY, timeout=90)
+    try:
+        latencies, missed, joined = _steps(playwright, server.url + f"?presenter={KEY}",
+                                           [server.url + "?follow=1"] * FOLLOWERS)
+    finally:
+        server.stop()
+    return _step_rows("1 process, in-process hub", latencies, missed, joined)
+
+
+def _two_processes(playwright, workdir: Path) -> list[dict]:
+    redis = RedisServer(workdir / "redis")
+    servers = []
+    try:
+        for _ in range(2):
+            servers.append(ViewerServer("--port", str(free_port()), "--presenter-key", KEY,
+                                        "--state-url", redis.url, timeout=90))
+        urls = [servers[i % 2].url + "?follow=1" for i in range(FOLLOWERS)]
+        latencies, missed, joined = _steps(playwright, servers[0].url + f"?presenter={KEY}", urls)
+    finally:
+        for server in servers:
+            server.stop()
+        redis.stop()
+    return _step_rows("2 processes + Redis", latencies, missed, joined)
+
+
+def _held_rows() -> list[dict]:
+    import psutil
+
+    server = ViewerServer("--max-sessions", str(HELD + 10), timeout=90)
+    release = threading.Event()
+    results: list[dict] = []
+    threads = []
+    try:
+        process = psutil.Process(server.proc.pid)
+        warm: list[dict] = []
+        t = time.perf_counter()
+        solo = threading.Thread(target=_run_ws_clients, args=(server.url, 1, t, t + 60, warm, _set(), _set()),
+                                daemon=True)
+        solo.start()
+        solo.join(70)
+        time.sleep(2)
+        rss_before = process.memory_info().rss
+        start = time.perf_counter()
+        batch = 10
+        for first in range(0, HELD, batch):
+            out: list[dict] = []
+            t = time.perf_counter()
+            thread = threading.Thread(target=_run_ws_clients,
+                                      args=(server.url, min(batch, HELD - first), t, t + 120, out, _set(), release),
+                                      daemon=True)
+            thread.start()
+            threads.append(thread)
+            while len(out) < min(batch, HELD - first) and time.perf_counter() < t + 130:
+                time.sleep(0.1)
+            results += out
+        took = time.perf_counter() - start
+        time.sleep(2)
+        exited = server.proc.poll()
+        rss_after = process.memory_info().rss if exited is None else 0
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join(15)
+        server.stop()
+    held = sum(1 for r in results if r["ok"])
+    if exited is not None:
+        return [{"benchmark": "Sessions held at once by one process: the server exited during the run",
+                 "value": held, "unit": f"of {HELD}", "goal": f"exit code {exited}"}]
+    return [
+        {"benchmark": f"Sessions held at once by one process ({HELD} opened in batches of 10, all kept open)",
+         "value": held, "unit": f"of {HELD}", "goal": f"{HELD}"},
+        {"benchmark": f"Time to open the {HELD} sessions", "value": took, "unit": "s", "goal": "(informative)"},
+        {"benchmark": f"Server memory (RSS) with {held} sessions", "value": rss_after / MB, "unit": "MB",
+         "goal": "(informative)"},
+        {"benchmark": "Server memory per extra session (held sessions)",
+         "value": (rss_after - rss_before) / MB / max(held, 1), "unit": "MB", "goal": "<= 20 (the --max-sessions rule)"},
+    ]
+
+
+def _set() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
+
+
+def rows() -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="hip-bench-hall-") as workdir, sync_playwright() as playwright:
+        out = _one_process(playwright)
+        out += _two_processes(playwright, Path(workdir))
+    out += _held_rows()
+    return out
+
+
+if __name__ == "__main__":
+    from benchmarks.run import markdown_table
+
+    print(markdown_table(rows()))

@@ -25,12 +25,14 @@ def test_page_loads_and_draws_the_model(page, viewer_url, page_guard):
     assert not page_guard.problems()
 
 
-def test_two_visitors_at_once_both_see_the_model(browser, viewer_url, page_guard):
-    """Two students open the same URL at the same time; both see the model."""
+def test_two_visitors_at_once_both_see_the_model(browser, start_viewer, page_guard):
+    """Two students open the same URL at the same time, the first two pages a freshly
+    started server makes; both see the model."""
+    url = start_viewer().url
     pages = [new_guarded_page(browser, page_guard, {"width": 1024, "height": 700}) for _ in range(2)]
     try:
         for p in pages:
-            p.goto(viewer_url, wait_until="load")
+            p.goto(url, wait_until="load")
         for p in pages:
             assert canvas_nonblank_fraction(wait_for_scene(p)) > 0.02
     finally:

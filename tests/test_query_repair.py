@@ -3,7 +3,6 @@ server (``viewer.serve.query``); links that decode are left exactly as they are.
 
 from __future__ import annotations
 
-import threading
 import urllib.error
 import urllib.request
 from urllib.parse import urljoin
@@ -31,28 +30,18 @@ def test_links_that_decode_are_left_alone(query):
     assert repaired_query(query) is None
 
 
-def test_the_server_redirects_a_broken_link_to_the_repaired_one():
-    from viewer.serve.server import make_server
+def test_the_server_redirects_a_broken_link_to_the_repaired_one(viewer_url):
+    """Against the served viewer (a process of its own, as a user meets it)."""
+    url = viewer_url.split("?")[0].rstrip("/") + "/"
 
-    server = make_server(port=0)
-    server.start()
-    thread = threading.Thread(target=server.io_loop.start, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.port}/"
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
 
-        class NoRedirect(urllib.request.HTTPRedirectHandler):
-            def redirect_request(self, *args, **kwargs):
-                return None
-
-        opener = urllib.request.build_opener(NoRedirect)
-        with pytest.raises(urllib.error.HTTPError) as info:
-            opener.open(url + "?sel=%&flex=20", timeout=30)
-        assert info.value.code == 302
-        assert urljoin(url, info.value.headers["Location"]) == url + "?sel=%25&flex=20"
-        with opener.open(url + "?sel=%25&flex=20", timeout=60) as response:  # a good link: the page
-            assert response.status == 200
-    finally:
-        server.io_loop.add_callback(server.stop)
-        server.io_loop.add_callback(server.io_loop.stop)
-        thread.join(10)
+    opener = urllib.request.build_opener(NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as info:
+        opener.open(url + "?sel=%&flex=20", timeout=30)
+    assert info.value.code == 302
+    assert urljoin(url, info.value.headers["Location"]) == url + "?sel=%25&flex=20"
+    with opener.open(url + "?sel=%25&flex=20", timeout=60) as response:  # a good link: the page
+        assert response.status == 200

@@ -16,6 +16,12 @@ import numpy as np
 import panel as pn
 
 from viewer.scene import picking, regions, shared
+
+# Imported with the page, not when the first 3D view is built: a page learns the types of
+# Panel's custom components from the classes defined when it loads.  Built later, the first
+# page would learn SceneView's type with its own view and a second page opened meanwhile
+# would show no 3D view ("could not resolve type 'SceneView1'").
+from viewer.scene.view import SceneView
 from viewer.state import LAYERS, camera_from_dict, matches_preset
 
 log = logging.getLogger(__name__)
@@ -79,8 +85,6 @@ class ScenePanel(pn.viewable.Viewer):
     def build(self) -> None:
         """Build this session's 3D view (the first session of a process also builds the
         shared geometry, which takes a while: the page shows a loading indicator meanwhile)."""
-        from viewer.scene.view import SceneView
-
         try:
             plotter = shared.shared_plotter()
         except Exception:

@@ -233,7 +233,10 @@ export function render({ model, el }) {
   window.__hipScene = api;
 
   function renderNow() {
-    if (state.renderWindow && !state.disposed) state.renderWindow.render();
+    // A layout that replaces this view (a window turned from desktop to tablet size) deletes
+    // its vtk.js objects while frames, timers and inflates may still be on their way.
+    if (state.disposed) return;
+    if (state.renderWindow) state.renderWindow.render();
     if (labels) labels.update();
   }
   // Names in the 3D view (labels.js, joined to this module by the page; not in the hand-out).
@@ -281,7 +284,7 @@ export function render({ model, el }) {
   async function loadScene() {
     const buffer = await inflate(model.scene_data);
     const meta = model.scene_meta || {};
-    if (!buffer) return;
+    if (!buffer || state.disposed) return;
     for (const rec of meta.actors || []) {
       const points = readPoints(buffer, rec);
       const tris = readTriangles(buffer, rec);
@@ -298,7 +301,7 @@ export function render({ model, el }) {
     const raw = toBytes(model.patch_data);
     if (!raw || raw.length !== meta.bytes) return;
     const buffer = await inflate(raw);
-    if (!buffer || meta.seq <= state.patchSeq) return;
+    if (!buffer || state.disposed || meta.seq <= state.patchSeq) return;
     state.patchSeq = meta.seq;
     for (const item of meta.items || []) {
       const a = state.actors.get(item.name);
@@ -452,7 +455,7 @@ export function render({ model, el }) {
   }
 
   function pushCamera() {
-    if (!state.renderer) return;
+    if (!state.renderer || state.disposed) return;
     const cam = cameraDict();
     const key = JSON.stringify(cam);
     if (key === state.lastCamera) return;
@@ -796,12 +799,14 @@ export function render({ model, el }) {
     interactor.onStartMouseMove((callData) => style.handleMouseMove(callData));
     marks.vtk = performance.now();
     await loadScene();
+    if (state.disposed) return;
     state.loaded = true;
     marks.meshes = performance.now();
     applyAppearance();
     applyTransforms();
     applyFootprints();
     await applyPatch();
+    if (state.disposed) return;
     sizeCanvas();
     applyCamera(true);
     state.renderer.getActiveCamera().onModified(scheduleCameraPush);
@@ -829,6 +834,7 @@ export function render({ model, el }) {
     state.actors.clear();
     state.names.clear();
     await loadScene();
+    if (state.disposed) return;
     state.loaded = true;
     state.patchSeq = 0;
     applyAppearance();
@@ -846,12 +852,14 @@ export function render({ model, el }) {
   model.on("transforms", () => { if (state.loaded) { applyTransforms(); requestRender(); } });
   model.on("footprints", () => { if (state.loaded) { applyFootprints(); requestRender(); } });
   model.on(["labels", "label_selected", "label_scale"], () => { if (state.loaded) requestRender(); });
-  model.on("camera", () => { if (state.renderer) { applyCamera(false); requestRender(); } });
+  model.on("camera", () => { if (state.renderer && !state.disposed) { applyCamera(false); requestRender(); } });
   model.on("msg:custom", (msg) => {
     if (msg && msg.type === "screenshot") screenshot(msg.filename);
   });
   model.on("remove", () => {
     state.disposed = true;
+    state.loaded = false;
+    clearTimeout(state.cameraTimer);
     observer.disconnect();
     if (state.grw) state.grw.delete();
   });

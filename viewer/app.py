@@ -143,6 +143,8 @@ def _build_in_background(app: HipViewerApp, doc) -> None:
     this session's view on the loop."""
     from panel.io.state import set_curdoc
 
+    app.layout.settle()
+
     def finish():
         with set_curdoc(doc):
             app.scene.build()

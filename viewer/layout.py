@@ -153,6 +153,9 @@ def phone(app) -> Page:
 
 COMPOSITIONS = {"desktop": desktop, "tablet": tablet, "phone": phone}
 
+#: How long a loaded page waits for its window's size before it takes the desktop layout.
+SIZE_WAIT_MS = 2000
+
 
 class PageLayout(pn.viewable.Viewer):
     """The page: the layout that fits the reader's window, plus the page's invisible parts
@@ -169,12 +172,26 @@ class PageLayout(pn.viewable.Viewer):
             hidden.append(app.quiz.store)
         self.hidden = hidden
         self.root = pn.Column(*hidden, sizing_mode="stretch_both", margin=0)
+        self.mobile = mobile
         if served:
+            # A served page waits for its window's size (a report that comes with the page's
+            # first message), so that a tablet or a narrow window builds its own layout once,
+            # not the desktop's first.  Outside a server (a notebook, a test) there is no
+            # window: the desktop composition.
             self.screen.param.watch(lambda *e: self.fit(), ["inner_width", "inner_height"])
-        if not mobile:
-            # A phone or tablet waits for its window's size: a desktop page shown first would
-            # widen its layout viewport.  Anything else starts on the desktop and adapts.
+        else:
             self.show("desktop")
+
+    def settle(self) -> None:
+        """The page has loaded; its window's size follows within a moment.  If it has not
+        come after :data:`SIZE_WAIT_MS` (a browser that does not report it), show the desktop
+        composition rather than nothing.  A phone or tablet keeps waiting: a desktop page
+        shown first would widen its layout viewport."""
+        def fallback():
+            if self.kind is None and not self.mobile:
+                self.show("desktop")
+
+        self.app.session.later(SIZE_WAIT_MS, fallback)
 
     def fit(self) -> None:
         width, height = self.screen.inner_width, self.screen.inner_height

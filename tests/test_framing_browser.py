@@ -150,7 +150,6 @@ def insertion_points() -> np.ndarray:
 
 
 @pytest.mark.parametrize("size", [SIZES[0], SIZES[3]], ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.xfail(reason="at 390x844 the phone layout gives the view another shape than the test expects - open, see the closing note", strict=False)
 def test_tour_step_three_frames_the_insertion(browser, page_guard, viewer_url, size):
     page = open_page(browser, page_guard, viewer_url.rstrip("/") + "/?step=3", size)
     try:
@@ -165,7 +164,6 @@ def test_tour_step_three_frames_the_insertion(browser, page_guard, viewer_url, s
         page.context.close()
 
 
-@pytest.mark.xfail(reason="written against the desktop page; the phone and tablet layouts replace the 3D view on resize - open, see the closing note", strict=False)
 def test_the_frame_control_frames_the_selection(browser, page_guard, viewer_url):
     page = open_page(browser, page_guard, viewer_url.rstrip("/") + "/?sel=gmed_insertion", SIZES[3])
     try:

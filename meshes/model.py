@@ -67,6 +67,11 @@ GMIN_FIBRES = 5
 GMAX_FIBRES = 6
 #: Gluteus minimus parts, fibres anterior to posterior (neighbouring parts share a fibre).
 GMIN_PARTS: dict[str, slice] = {"gmin_anterior": slice(0, 3), "gmin_posterior": slice(2, 5)}
+
+#: Half-width (mm) of the iliotibial tract where it leaves the iliac crest at the tubercle: the
+#: band narrows to its attachment there, so that its corners do not stand above the curved crest.
+ITB_TOP_HALF_MM = 8.0
+
 TFL_FEMUR_CLEAR = 6.0      # mm; tensor fasciae latae lies on the muscles in front of the trochanter
 TFL_TRACT_DEPTH = 10.0     # mm; its insertion into the iliotibial tract, off the femur
 PELVIS_CLEAR = 3.0   # mm; covers the lookup grid's interpolation error on the bone surface
@@ -786,7 +791,7 @@ class Posture:
         side = np.cross(tangent, normals)
         side /= np.linalg.norm(side, axis=1, keepdims=True)
         s = np.linspace(0.0, 1.0, len(centre))
-        half = np.interp(s, [0.0, 0.3, 0.6, 1.0], [22.0, 16.0, 13.0, 9.0])[:, None]
+        half = np.interp(s, [0.0, 0.06, 0.3, 0.6, 1.0], [ITB_TOP_HALF_MM, 22.0, 16.0, 13.0, 9.0])[:, None]
         deep = np.stack([centre - half * side, centre, centre + half * side])
         # the band's edges over the pelvis and the trochanter stay clear of the bones (below
         # that it lies on the femur as built, turned with it)

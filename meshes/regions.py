@@ -19,8 +19,9 @@ plane), after the descriptions in Gray's Anatomy (1918) and, for the facets, Pfi
   acetabulum; everything else the hip bone;
 * femur: the **head** within its radius of the joint centre, the **neck** along the neck axis,
   the four **facets** of the greater trochanter (nearest facet centre, on the facet's side),
-  the rest of the **greater trochanter**, the **lesser trochanter**, the **intertrochanteric
-  crest** (behind, between the trochanters), the **shaft** below.
+  the rest of the **greater trochanter** (with its lateral surface down to the level of the
+  lesser trochanter), the **lesser trochanter**, the **intertrochanteric crest** (behind,
+  between the trochanters), the **shaft** below.
 
 ``face_regions(name)`` gives the label of every face of a scene mesh; ``region_at(name,
 point)`` the region of the face nearest a point (a pick); ``region_outline(id)`` the region's
@@ -38,6 +39,9 @@ from meshes.landmarks import BY_REGION, REGION_IDS, REGIONS, Region  # noqa: F40
 
 LINE_BAND_MM = 4.0
 CREST_DEPTH_MM = 10.0
+#: Faces of the upper femur this far lateral of the neck-shaft intersection (mm), below it,
+#: are the lateral surface of the greater trochanter.
+LATERAL_SURFACE_MM = 12.0
 
 
 def _point_line_distance(points: np.ndarray, line: np.ndarray) -> np.ndarray:
@@ -122,6 +126,10 @@ def femur_labels(centres: np.ndarray, normals: np.ndarray) -> np.ndarray:
     # intertrochanteric crest: behind, between the trochanters
     behind = upper & (centres[:, 0] < base[0] - 4.0) & (out == "intertrochanteric_crest")
     out[upper & ~behind & (out == "intertrochanteric_crest")] = "femoral_neck"
+    # the lateral surface of the upper femur below the facets is the greater trochanter's
+    # (down to the vastus lateralis ridge), neither the neck in front nor the crest behind
+    lateral_side = upper & (centres[:, 2] > base[2] + LATERAL_SURFACE_MM) & (centres[:, 1] < base[1] + 10.0)
+    out[lateral_side & np.isin(out, ("femoral_neck", "intertrochanteric_crest"))] = "greater_trochanter_tip"
     out[(centres[:, 1] < lt[1] - 8.0)] = "femoral_shaft"
     out[np.linalg.norm(centres, axis=1) < head_r + 3.0] = "femoral_head"
     return out

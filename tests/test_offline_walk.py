@@ -121,6 +121,7 @@ def test_walk_every_side_tab_every_tour_step_and_presentation_mode(page, viewer_
     expect(page.locator(STAGE)).to_be_hidden()
     page.locator("button.present-button").click()
     expect(page.locator(STAGE)).to_be_visible()
+    expect(page.locator(".sidebar")).to_be_hidden()
     page.keyboard.press("Escape")
     expect(page.locator(".sidebar")).to_be_visible()
     for name in tabs:

@@ -286,9 +286,10 @@ class TourPresenter(pn.viewable.Viewer):
     # ----------------------------------------------------------------- mode and keys
 
     def _show_mode(self, present: bool) -> None:
-        self.stage.visible = present
+        # The keys first: once the page shows the stage, Esc must already leave the mode.
         self.keys.presenting = present
         self._arm_keys()
+        self.stage.visible = present
 
     def _arm_keys(self) -> None:
         self.keys.active = self.state.present or (self.nav is not None and self.nav.number is not None)
@@ -337,7 +338,9 @@ class TourPresenter(pn.viewable.Viewer):
         self._render()
 
     def set_present(self, present: bool) -> None:
-        self.state.present = present
+        # One message to the page: the stage, the keys and the hidden chrome change together.
+        with pn.io.hold():
+            self.state.present = present
 
     def reset_view(self) -> None:
         """The camera of the step on show (or the reset preset), posture and layers kept."""

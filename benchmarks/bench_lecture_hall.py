@@ -5,10 +5,15 @@ sessions one process holds.
    followers are websocket clients that opened ``?follow=1`` as a browser does (page, token,
    ``/ws``, PULL-DOC, ``document_ready``) and then read every message.  The time from the
    click to the first document patch at the *last* follower, p50 and p95 over the steps:
-   with one process and the in-process hub, and with two processes (two ports, the followers
-   split between them, the presenter on the first) sharing a Redis started for the run.
-2. Sessions held at once by one process: websocket sessions opened in batches and kept open;
-   how many got their scene, and the server's memory per extra session.
+   with one process and the in-process hub, and with ``--workers 2`` (two processes on one
+   port) sharing a Redis started for the run.  The server's CPU time per step is reported
+   beside it: it is the floor under the latency on two cores.
+2. Sessions held at once by ``--workers 2``: websocket sessions opened in batches and kept
+   open; how many got their scene, how long all took, and the servers' memory per extra
+   session.
+
+``HIP_BENCH_HALL_FOLLOWERS`` (default 300), ``HIP_BENCH_HALL_STEPS`` (16) and
+``HIP_BENCH_HALL_SESSIONS`` (300) change the sizes.
 
 Everything runs on this machine (Debian's Chromium, software WebGL, redis-server).
 
@@ -26,15 +31,23 @@ import threading
 import time
 from pathlib import Path
 
-from benchmarks.bench_sessions import (MB, TOKEN_PATTERN, _document_ready_patch, _launch_browser, _new_page,
-                                       _run_ws_clients, _wait_drawn)
+from benchmarks.bench_sessions import (
+    MB,
+    TOKEN_PATTERN,
+    _document_ready_patch,
+    _launch_browser,
+    _new_page,
+    _run_ws_clients,
+    _wait_drawn,
+)
 from tests.conftest import ViewerServer
-from tests.services import RedisServer, free_port
+from tests.services import RedisServer
 
 KEY = "bench-hall-key"
-FOLLOWERS = int(os.environ.get("HIP_BENCH_HALL_FOLLOWERS", "20"))
+FOLLOWERS = int(os.environ.get("HIP_BENCH_HALL_FOLLOWERS", "300"))
 STEPS = int(os.environ.get("HIP_BENCH_HALL_STEPS", "16"))
-HELD = int(os.environ.get("HIP_BENCH_HALL_SESSIONS", "150"))
+HELD = int(os.environ.get("HIP_BENCH_HALL_SESSIONS", "300"))
+WORKERS = 2
 STEP_GOAL_S = 1.0
 
 
@@ -69,7 +82,7 @@ async def _follow(index: int, url: str, received: list, ready: list, stop: threa
         while not stop.is_set():
             try:
                 fragment = await asyncio.wait_for(conn.read_message(), 0.5)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
             if fragment is None:
                 raise RuntimeError("the server closed the websocket")
@@ -109,8 +122,38 @@ def _quiet(logs: list[list], seconds: float, limit: float = 60.0) -> None:
         time.sleep(0.1)
 
 
-def _steps(playwright, presenter_url: str, follower_urls: list[str]) -> tuple[list[float], int, int]:
-    """Latencies (s) from each presenter click to the last follower's first patch after it."""
+def _server_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of a server process and its workers so far."""
+    import psutil
+
+    total = 0.0
+    parent = psutil.Process(pid)
+    for proc in [parent, *parent.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def _server_rss(pid: int) -> int:
+    """Resident memory (bytes) of a server process and its workers."""
+    import psutil
+
+    parent = psutil.Process(pid)
+    total = 0
+    for proc in [parent, *parent.children(recursive=True)]:
+        try:
+            total += proc.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def _steps(playwright, presenter_url: str, follower_urls: list[str], server_pid: int) -> dict:
+    """Latencies (s) from each presenter click to the last follower's first patch after it,
+    and the server's CPU time over the steps."""
     browser = _launch_browser(playwright)
     logs: list[list] = [[] for _ in follower_urls]
     ready: list = []
@@ -121,10 +164,12 @@ def _steps(playwright, presenter_url: str, follower_urls: list[str]) -> tuple[li
         page = _new_page(browser)
         page.goto(presenter_url, wait_until="load")
         _wait_drawn(page, 90)
+        joining = time.perf_counter()
         thread = _run_followers(follower_urls, logs, ready, stop, errors)
-        deadline = time.perf_counter() + 120
+        deadline = time.perf_counter() + 600
         while len(ready) + len(errors) < len(follower_urls) and time.perf_counter() < deadline:
             time.sleep(0.2)
+        joined_in = time.perf_counter() - joining
         _quiet(logs, 3.0)
         live = [log for i, log in enumerate(logs) if i in ready and i not in errors]  # sessions that opened
         if len(live) < len(logs):
@@ -132,6 +177,7 @@ def _steps(playwright, presenter_url: str, follower_urls: list[str]) -> tuple[li
                   file=sys.stderr)
         logs = live
         latencies, missed = [], 0
+        cpu0 = _server_cpu_s(server_pid)
         for step in range(STEPS):
             button = page.locator(f".cam-{('posterior', 'anterior')[step % 2]} button")
             t0 = time.perf_counter()
@@ -147,11 +193,13 @@ def _steps(playwright, presenter_url: str, follower_urls: list[str]) -> tuple[li
                 latencies.append(max(firsts) - t0)
             else:
                 missed += 1
-                print(f"step {step}: {sum(f is not None for f in firsts)} of {len(firsts)} followers moved; "
-                      f"not: {[i for i, f in enumerate(firsts) if f is None]}", file=sys.stderr)
+                print(f"step {step}: {sum(f is not None for f in firsts)} of {len(firsts)} followers moved",
+                      file=sys.stderr)
             _quiet(logs, 1.0, 15)
+        cpu = _server_cpu_s(server_pid) - cpu0
         page.context.close()
-        return latencies, missed, len(live)
+        return {"latencies": latencies, "missed": missed, "joined": len(live), "joined_in": joined_in,
+                "cpu_per_step": cpu / STEPS}
     finally:
         stop.set()
         if thread is not None:
@@ -166,62 +214,70 @@ def _percentile(values: list[float], q: float) -> float | None:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _step_rows(label: str, latencies: list[float], missed: int, joined: int) -> list[dict]:
+def _step_rows(label: str, run: dict) -> list[dict]:
+    latencies, joined = run["latencies"], run["joined"]
     return [
         {"benchmark": f"Followers whose session opened, {label}", "value": joined, "unit": f"of {FOLLOWERS}",
          "goal": f"{FOLLOWERS}"},
+        {"benchmark": f"Time for the {FOLLOWERS} followers to join, {label}", "value": run["joined_in"],
+         "unit": "s", "goal": "(informative)"},
         {"benchmark": f"Presenter step to last of {FOLLOWERS} followers, {label} (p50)",
          "value": statistics.median(latencies) if latencies else None, "unit": "s", "goal": "(informative)"},
         {"benchmark": f"Presenter step to last of {FOLLOWERS} followers, {label} (p95)",
          "value": _percentile(latencies, 0.95), "unit": "s", "goal": f"<= {STEP_GOAL_S:g}"},
+        {"benchmark": f"Server CPU time per presenter step, {label} (all processes)",
+         "value": run["cpu_per_step"], "unit": "s", "goal": "(informative)"},
+        {"benchmark": f"Server CPU time per step per follower, {label}",
+         "value": 1000 * run["cpu_per_step"] / max(joined, 1), "unit": "ms", "goal": "(informative)"},
         {"benchmark": f"Presenter steps not seen by every follower within 10 s, {label}",
-         "value": missed, "unit": f"of {STEPS}", "goal": "0"},
+         "value": run["missed"], "unit": f"of {STEPS}", "goal": "0"},
     ]
 
 
 def _one_process(playwright) -> list[dict]:
-    server = ViewerServer("--presenter-key", KEY, timeout=90)
+    server = ViewerServer("--presenter-key", KEY, "--max-sessions", str(FOLLOWERS + 20), timeout=90)
     try:
-        latencies, missed, joined = _steps(playwright, server.url + f"?presenter={KEY}",
-                                           [server.url + "?follow=1"] * FOLLOWERS)
+        run = _steps(playwright, server.url + f"?presenter={KEY}", [server.url + "?follow=1"] * FOLLOWERS,
+                     server.proc.pid)
     finally:
         server.stop()
-    return _step_rows("1 process, in-process hub", latencies, missed, joined)
+    return _step_rows("1 process, in-process hub", run)
 
 
-def _two_processes(playwright, workdir: Path) -> list[dict]:
+def _two_workers(playwright, workdir: Path) -> list[dict]:
     redis = RedisServer(workdir / "redis")
-    servers = []
+    server = None
     try:
-        for _ in range(2):
-            servers.append(ViewerServer("--port", str(free_port()), "--presenter-key", KEY,
-                                        "--state-url", redis.url, timeout=90))
-        urls = [servers[i % 2].url + "?follow=1" for i in range(FOLLOWERS)]
-        latencies, missed, joined = _steps(playwright, servers[0].url + f"?presenter={KEY}", urls)
+        server = ViewerServer("--workers", str(WORKERS), "--presenter-key", KEY, "--state-url", redis.url,
+                              "--max-sessions", str(FOLLOWERS + 20), timeout=120)
+        run = _steps(playwright, server.url + f"?presenter={KEY}", [server.url + "?follow=1"] * FOLLOWERS,
+                     server.proc.pid)
     finally:
-        for server in servers:
+        if server is not None:
             server.stop()
         redis.stop()
-    return _step_rows("2 processes + Redis", latencies, missed, joined)
+    return _step_rows(f"--workers {WORKERS} + Redis", run)
 
 
-def _held_rows() -> list[dict]:
-    import psutil
-
-    server = ViewerServer("--max-sessions", str(HELD + 10), timeout=90)
+def _held_rows(workdir: Path) -> list[dict]:
+    redis = RedisServer(workdir / "redis-held")
+    server = ViewerServer("--workers", str(WORKERS), "--state-url", redis.url, "--max-sessions", str(HELD + 20),
+                          timeout=120)
     release = threading.Event()
     results: list[dict] = []
     threads = []
     try:
-        process = psutil.Process(server.proc.pid)
+        pid = server.proc.pid
         warm: list[dict] = []
-        t = time.perf_counter()
-        solo = threading.Thread(target=_run_ws_clients, args=(server.url, 1, t, t + 60, warm, _set(), _set()),
-                                daemon=True)
-        solo.start()
-        solo.join(70)
+        for _ in range(WORKERS * 2):  # every worker has served a reader
+            t = time.perf_counter()
+            solo = threading.Thread(target=_run_ws_clients, args=(server.url, 1, t, t + 60, warm, _set(), _set()),
+                                    daemon=True)
+            solo.start()
+            solo.join(70)
         time.sleep(2)
-        rss_before = process.memory_info().rss
+        rss_before = _server_rss(pid)
+        cpu0 = _server_cpu_s(pid)
         start = time.perf_counter()
         batch = 10
         for first in range(0, HELD, batch):
@@ -236,24 +292,30 @@ def _held_rows() -> list[dict]:
                 time.sleep(0.1)
             results += out
         took = time.perf_counter() - start
+        cpu = _server_cpu_s(pid) - cpu0
         time.sleep(2)
         exited = server.proc.poll()
-        rss_after = process.memory_info().rss if exited is None else 0
+        rss_after = _server_rss(pid) if exited is None else 0
     finally:
         release.set()
         for thread in threads:
             thread.join(15)
         server.stop()
+        redis.stop()
     held = sum(1 for r in results if r["ok"])
+    label = f"--workers {WORKERS}"
     if exited is not None:
-        return [{"benchmark": "Sessions held at once by one process: the server exited during the run",
+        return [{"benchmark": f"Sessions held at once by {label}: the server exited during the run",
                  "value": held, "unit": f"of {HELD}", "goal": f"exit code {exited}"}]
     return [
-        {"benchmark": f"Sessions held at once by one process ({HELD} opened in batches of 10, all kept open)",
+        {"benchmark": f"Sessions held at once by {label} ({HELD} opened in batches of 10, all kept open)",
          "value": held, "unit": f"of {HELD}", "goal": f"{HELD}"},
-        {"benchmark": f"Time to open the {HELD} sessions", "value": took, "unit": "s", "goal": "(informative)"},
-        {"benchmark": f"Server memory (RSS) with {held} sessions", "value": rss_after / MB, "unit": "MB",
+        {"benchmark": f"Time for all {HELD} sessions to receive their full scene", "value": took, "unit": "s",
          "goal": "(informative)"},
+        {"benchmark": f"Server CPU time per session opened ({label}, all processes)",
+         "value": 1000 * cpu / max(len(results), 1), "unit": "ms", "goal": "(informative)"},
+        {"benchmark": f"Server memory (RSS, all processes) with {held} sessions", "value": rss_after / MB,
+         "unit": "MB", "goal": "(informative)"},
         {"benchmark": "Server memory per extra session (held sessions)",
          "value": (rss_after - rss_before) / MB / max(held, 1), "unit": "MB", "goal": "<= 20 (the --max-sessions rule)"},
     ]
@@ -270,8 +332,8 @@ def rows() -> list[dict]:
 
     with tempfile.TemporaryDirectory(prefix="hip-bench-hall-") as workdir, sync_playwright() as playwright:
         out = _one_process(playwright)
-        out += _two_processes(playwright, Path(workdir))
-    out += _held_rows()
+        out += _two_workers(playwright, Path(workdir))
+        out += _held_rows(Path(workdir))
     return out
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import itertools
 import math
 import statistics
+import sys
 import time
 
 from benchmarks.bench_card import INSTRUMENT
@@ -65,6 +66,10 @@ CHANGED_JS = """(n) => { const c = window.__clicks, t = c[c.length - 1];
   return c.length > n && window.__cards.some((m) => m >= t); }"""
 WAIT_JS = """() => { const t = window.__clicks[window.__clicks.length - 1];
   return window.__cards.find((m) => m >= t) - t; }"""
+
+
+def _log(text: str) -> None:
+    print(f"bench_touch: {text}", file=sys.stderr, flush=True)
 
 
 class TapFailed(RuntimeError):
@@ -184,6 +189,7 @@ def _tap_to_card(page, press, drawn, taps: int = TAPS) -> tuple[list[float], lis
         waits.append(wait)
         names.append(lid)
         page.wait_for_timeout(SETTLE_MS)  # a reader reads the card before the next tap
+    _log("tapped in turn: " + ", ".join(f"{lid} ({card})" for lid, _, _, card in aims))
     return waits, names
 
 
@@ -203,6 +209,7 @@ def _frames(page, run) -> list[float]:
     stamps = [t for t in page.evaluate(RAF_STOP) if start <= t <= end]
     if len(stamps) < 3:
         raise RuntimeError(f"only {len(stamps)} frames drawn during the gesture")
+    _log(f"gesture of {MOVES} moves: {(end - start) / 1000:.1f} s, {len(stamps)} frames")
     return [b - a for a, b in itertools.pairwise(stamps)]
 
 
@@ -327,9 +334,6 @@ def rows() -> list[dict]:
 
 
 if __name__ == "__main__":
-    import sys
-
     from benchmarks.run import markdown_table
 
     print(markdown_table(rows()))
-    sys.exit(0)

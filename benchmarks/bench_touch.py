@@ -174,6 +174,7 @@ def _tap_to_card(page, press, drawn, taps: int = TAPS) -> tuple[list[float], lis
     waits, names, k = [], [], 0
     for i in range(taps):
         if _view(page) != view:  # the view moved (a layout change): find the targets anew
+            _log(f"the view changed before tap {i + 1}: finding the tap targets anew")
             aims, view = _distinct_targets(page, press, drawn), _view(page)
         shown = _card(page)
         # The next target in turn whose card is not the one shown.

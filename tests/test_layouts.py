@@ -25,7 +25,8 @@ SIZES = {
 
 def test_the_layout_follows_the_window():
     assert layout_for(390, 844) == "phone" and layout_for(320, 568) == "phone"
-    assert layout_for(844, 390) == "phone"  # a phone on its side
+    assert layout_for(844, 390) == "tablet" and layout_for(667, 375) == "tablet"  # a phone on its side: two columns
+    assert layout_for(568, 320) == "phone"  # too narrow for two columns
     assert layout_for(820, 1180) == "tablet" and layout_for(1024, 768) == "tablet"
     assert layout_for(1366, 768) == "desktop" and layout_for(1920, 1080) == "desktop"
 

@@ -101,13 +101,22 @@ def desktop(app) -> Page:
 
 
 def tablet(app) -> Page:
-    """Tablet: the 3D view | the side tabs, the controls in a tab; a short header above."""
+    """Tablet, and a phone on its side: the 3D view | the side tabs, the controls in a tab; a
+    short header above.  The tabs take at most 45 % of a narrow window's width, and the page
+    no more than the window's height (a phone on its side is under 400 px tall)."""
     header = pn.Row(header_html(short=True), app.presenter.button, sizing_mode="stretch_width", margin=0)
     tabs = side_tabs(app, with_controls=True, width=380, sizing_mode="stretch_height")
     main = pn.Row(app.scene, tabs, app.presenter.stage, sizing_mode="stretch_both")
     root = pn.Column(header, main, sizing_mode="stretch_both", min_height=560)
     _presentation_hides(app, [header, tabs])
-    return Page(root, header, tabs, tabs, [header, tabs])
+
+    def fit(width: float = 0, height: float = 0) -> None:
+        if width:
+            tabs.width = int(min(380, max(280, 0.45 * width)))
+        if height:
+            root.min_height = int(min(560, height))
+
+    return Page(root, header, tabs, tabs, [header, tabs], fit)
 
 
 def phone(app) -> Page:

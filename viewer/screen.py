@@ -14,6 +14,8 @@ import param
 #: Widths (CSS px) below which the page takes the phone, then the tablet layout.
 PHONE_BELOW = 700
 TABLET_BELOW = 1100
+#: A window under 500 px tall and at least this wide is a phone on its side.
+LANDSCAPE_AT = 600
 
 #: Viewport meta: lay the page out at the device's width (phones otherwise zoom out a desktop
 #: page) while letting the reader zoom the page itself.
@@ -24,8 +26,12 @@ PAGE_TEMPLATE = """{% block preamble %}{{ super() }}<meta name="viewport" conten
 
 def layout_for(width: float, height: float = 0.0) -> str:
     """``"phone"``, ``"tablet"`` or ``"desktop"`` for a window ``width`` x ``height`` (CSS
-    px).  A phone on its side (wider than 700 but under 500 tall) stays a phone."""
-    if width < PHONE_BELOW or (0 < height < 500 and width < TABLET_BELOW):
+    px).  A phone on its side (at least 600 wide, under 500 tall) takes the tablet's two
+    columns: under a bottom sheet its 3D view would be a strip under 200 px tall."""
+    landscape_phone = 0 < height < 500 and width >= LANDSCAPE_AT and width > height
+    if landscape_phone and width < TABLET_BELOW:
+        return "tablet"
+    if width < PHONE_BELOW:
         return "phone"
     if width < TABLET_BELOW:
         return "tablet"
@@ -45,9 +51,13 @@ class ScreenSize(pn.custom.JSComponent):
       let timer = null
       const report = () => {
         // A touch screen's own width caps the window's: a page laid out wider than the phone
-        // must not make it look like a tablet.
+        // must not make it look like a tablet.  (iOS gives the screen's portrait size in
+        // either orientation: on its side the screen is as wide as its longer edge.)
         const coarse = window.matchMedia && window.matchMedia('(pointer: coarse)').matches
-        model.inner_width = coarse && screen.width ? Math.min(window.innerWidth, screen.width) : window.innerWidth
+        const landscape = window.innerWidth > window.innerHeight
+        const edges = [screen.width || 0, screen.height || 0]
+        const side = landscape ? Math.max(...edges) : Math.min(...edges)
+        model.inner_width = coarse && side ? Math.min(window.innerWidth, side) : window.innerWidth
         model.inner_height = window.innerHeight
         model.touch = (navigator.maxTouchPoints || 0) > 0
       }

@@ -76,7 +76,7 @@ class ScenePanel(pn.viewable.Viewer):
         self._drawn = False  # the page has drawn the scene once
         self.holder = pn.Column(
             pn.pane.HTML("<p class='scene-wait' role='status'>Building the 3D model…</p>", stylesheets=[APP_CSS]),
-            sizing_mode="stretch_both", min_height=280, min_width=240, loading=True,
+            sizing_mode="stretch_both", min_height=200, min_width=240, loading=True,
         )
 
     def __panel__(self):
@@ -94,7 +94,7 @@ class ScenePanel(pn.viewable.Viewer):
                 "The structure list and the cards still work.</p>", stylesheets=[APP_CSS])]
             self.holder.loading = False
             return
-        view = SceneView(plotter, sizing_mode="stretch_both", min_height=280, min_width=240, loading=True)
+        view = SceneView(plotter, sizing_mode="stretch_both", min_height=200, min_width=240, loading=True)
         self.view = view
         self._base_colours = dict(view.colors)
         state, model = self.session.state, self.session.model

@@ -73,8 +73,11 @@ def _layer_opacity(layer, opacity):
     return float(opacity.get(layer, DEFAULT_OPACITY.get(layer, 1.0)))
 
 
-def targets(drawn: DrawnScene, camera: dict, rect: dict, hidden=(), opacity=None) -> dict[str, tuple[float, float]]:
-    """Landmark id -> page pixel (x, y) to click, for every landmark clickable in this view."""
+def targets(drawn: DrawnScene, camera: dict, rect: dict, hidden=(), opacity=None,
+            clear_px: float = MARKER_SNAP_PX + 4, avoid=()) -> dict[str, tuple[float, float]]:
+    """Landmark id -> page pixel (x, y) to click, for every landmark clickable in this view;
+    a structure is aimed at ``clear_px`` or farther from every marker (a finger needs more)
+    and from the page pixels ``avoid`` (e.g. every marker the page draws)."""
     opacity = dict(opacity or {})
     width, height = rect["width"], rect["height"]
     eye = np.asarray(camera["position"], float)
@@ -105,6 +108,8 @@ def targets(drawn: DrawnScene, camera: dict, rect: dict, hidden=(), opacity=None
         out[lid] = (rect["left"] + xy[0], rect["top"] + xy[1])
 
     # Structures: the middle of the pixels where the structure is what a click takes.
+    keep_clear = np.vstack([marker_xy.reshape(-1, 2),
+                            np.asarray([(x - rect["left"], y - rect["top"]) for x, y in avoid], float).reshape(-1, 2)])
     structures = [lm.id for lm in LANDMARKS if lm.kind == "structure"]
     enough = [n for n in visible if op[n] >= OPAQUE_ENOUGH]
     landmarks_shown = {lid: drawn.markers[lid] for lid in marker_ids}
@@ -124,7 +129,7 @@ def targets(drawn: DrawnScene, camera: dict, rect: dict, hidden=(), opacity=None
             for k, xy in zip(idx, xy_all):
                 if not inside(xy):
                     continue
-                if len(marker_xy) and np.min(np.linalg.norm(marker_xy - xy, axis=1)) < MARKER_SNAP_PX + 4:
+                if len(keep_clear) and np.min(np.linalg.norm(keep_clear - xy, axis=1)) < clear_px:
                     continue
                 point = centres[k]
                 depth = np.linalg.norm(point - eye)

@@ -10,24 +10,8 @@ from __future__ import annotations
 import panel as pn
 import param
 
-from viewer.panels.base import APP_CSS
+from viewer.panels.base import APP_CSS, BUTTON_CSS
 from viewer.state import CAMERA_PRESETS
-
-#: Bokeh's button look (default and primary), for the native buttons of the bar.
-BUTTON_CSS = """
-.cam-bar { display: flex; flex-wrap: wrap; gap: 4px; }
-.cam-bar button {
-  display: inline-block; text-align: center; vertical-align: middle; white-space: nowrap; cursor: pointer;
-  padding: var(--padding-vertical, 6px) var(--padding-horizontal, 12px); font-size: var(--font-size, 15px);
-  font-family: inherit; border: 1px solid #ccc; border-radius: var(--border-radius, 4px);
-  color: #212529; background-color: #fff; user-select: none; -webkit-user-select: none;
-}
-.cam-bar button:hover { background-color: #f5f5f5; border-color: #b8b8b8; }
-.cam-bar button:active { box-shadow: inset 0 3px 5px rgba(0, 0, 0, 0.125); }
-.cam-bar button.bk-btn-primary { color: #fff; background-color: #428bca; border-color: #357ebd; }
-.cam-bar button.bk-btn-primary:hover { background-color: #3681c1; border-color: #2c699e; }
-.cam-bar button:focus-visible { outline: 3px solid #1f5fbf; outline-offset: 2px; }
-"""
 
 
 class CameraBar(pn.custom.JSComponent):

@@ -174,7 +174,7 @@ class ClassroomBox(pn.custom.JSComponent):
       font-family: var(--bokeh-base-font, Helvetica, Arial, sans-serif); }
     .follow-switch[hidden] { display: none; }
     .follow-switch input { margin: 0 4px 0 0; vertical-align: middle; }
-    .follow-status { margin: 5px; }
+    .follow-status { margin: 12px 5px 5px; }
     """]
 
 
@@ -220,7 +220,7 @@ class ClassroomControls(pn.viewable.Viewer):
         return self.switch
 
 
-class FollowTag(pn.custom.JSComponent):
+class FollowingTag(pn.custom.JSComponent):
     """The banner as one browser component: a tag (``text``) and a native "Explore on my own"
     button, reported as a ``{"action": "leave"}`` message."""
 
@@ -245,7 +245,7 @@ class FollowTag(pn.custom.JSComponent):
     """
 
     _stylesheets = [APP_CSS, BUTTON_CSS, """
-    .follow-banner { display: flex; align-items: center; gap: 10px; margin: 5px 10px; }
+    .follow-banner { display: flex; align-items: center; justify-content: space-between; gap: 10px; margin: 5px 10px; }
     """]
 
     def __init__(self, on_leave=None, **params):
@@ -264,7 +264,7 @@ class FollowBanner(pn.viewable.Viewer):
         super().__init__(**params)
         self.following = following
         state = following.state
-        self.tag = FollowTag(on_leave=lambda: setattr(state, "following", False), visible=False,
+        self.tag = FollowingTag(on_leave=lambda: setattr(state, "following", False), visible=False,
                              sizing_mode="stretch_width", margin=0)
         following.param.watch(lambda *e: self._render(), ["connected"])
         state.param.watch(lambda *e: self._render(), "following")

@@ -17,11 +17,11 @@ def heading(text: str) -> pn.pane.HTML:
 
 #: The look of Panel's buttons (default, primary, and a joined group of outlined choices) for the
 #: native buttons of the panels drawn as one component (``.cam-bar``, ``.choice-group``, a light
-#: ``button.bk-btn-light``).
+#: ``button.bk-btn-light`` and a green ``button.bk-btn-success``).
 BUTTON_CSS = """
 .cam-bar { display: flex; flex-wrap: wrap; gap: 14px 24px; margin: 5px; }
 .choice-group { display: flex; margin: 5px; }
-.cam-bar button, .choice-group button, button.bk-btn-light {
+.cam-bar button, .choice-group button, button.bk-btn-light, button.bk-btn-success {
   display: inline-block; text-align: center; vertical-align: middle; white-space: nowrap; cursor: pointer;
   padding: 6px 12px; font-size: 15px; line-height: 1.4286; font-family: var(--bokeh-base-font, Helvetica, Arial, sans-serif);
   border: 1px solid transparent; border-radius: 4px; color: #1a1d21; background-color: #f3f3f3;
@@ -37,7 +37,10 @@ BUTTON_CSS = """
 .choice-group button:hover { background-color: #e8f1f8; }
 .choice-group button.bk-active { color: #fff; background-color: #0072b5; border-color: #285e8e;
   box-shadow: inset 0 3px 5px rgba(0, 0, 0, 0.125); }
-button.bk-btn-light { background-color: #fff; border-color: #ccc; }
+button.bk-btn-light { background-color: #fff; }
 button.bk-btn-light:hover { background-color: #f5f5f5; }
-.cam-bar button:focus-visible, .choice-group button:focus-visible, button.bk-btn-light:focus-visible { outline: 3px solid #1f5fbf; outline-offset: 2px; }
+button.bk-btn-success { color: #fff; background-color: #1e6b34; border-color: #175529; }
+button.bk-btn-success:hover { background-color: #175529; }
+.cam-bar button:focus-visible, .choice-group button:focus-visible, button.bk-btn-light:focus-visible,
+button.bk-btn-success:focus-visible { outline: 3px solid #1f5fbf; outline-offset: 2px; }
 """

@@ -1079,7 +1079,8 @@ class HipModel(param.Parameterized):
         for k in ("asis_right", "asis_left", "aiis_right", "psis_right", "iliac_crest_top",
                   "greater_sciatic_notch", "ischial_tuberosity", "pubic_symphysis"):
             out[k] = pel[k]
-        return {k: self._room(out[k]) for k in LANDMARK_IDS}
+        p = st.p_room  # the posture read once, not once per landmark
+        return {k: np.asarray(out[k], dtype=float) @ p.T for k in LANDMARK_IDS}
 
 
 def _itb_point(st: Posture) -> np.ndarray:

@@ -120,7 +120,7 @@ def test_every_view_is_built_from_a_session_alone():
     ClassroomControls(following), FollowBanner(following)
     assert structures.select.value == "gmed_middle" and level.buttons.value == "lay"
     assert posture.sliders["flexion"].value == 30 and layers.table.hidden == ["gmax"]
-    assert camera.buttons["lateral"].color == "primary"
+    assert camera.current == "lateral"
     assert "Gluteus medius" in card.html and not notice.alert.visible
     assert "sel=gmed_middle" in share.address.search
 
@@ -128,7 +128,7 @@ def test_every_view_is_built_from_a_session_alone():
     assert state.selection == "superior_gluteal_nerve"
     assert "nerve" in card.html.lower()  # ... and the other views follow it
     state.show_preset("posterior")
-    assert camera.buttons["posterior"].color == "primary" and camera.buttons["lateral"].color == "default"
+    assert camera.current == "posterior"
     state.hidden = frozenset()
     assert layers.table.hidden == []
     state.flexion = 0.0

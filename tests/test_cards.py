@@ -120,4 +120,4 @@ def test_the_notebook_entry_point_builds_the_page():
     viewer.show()
     page = viewer.show()
     text = repr(page)
-    assert "CardView" in text and "Select" in text
+    assert "CardView" in text and "StructurePicker" in text

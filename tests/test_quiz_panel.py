@@ -116,6 +116,7 @@ def test_malformed_quiz_parameters_are_explained(make_app):
     app = make_app({"quiz_seed": "abc", "quiz_n": "-3"})
     panel = loaded(app)
     assert panel.quiz is None
+    app.state.tab = "Quiz"  # the tab's first screen is built when the tab is opened
     assert "quiz_seed" in panel.intro.object and "quiz_n" in panel.intro.object
 
 

@@ -138,7 +138,7 @@ def _release_memory(session_context) -> None:
 
 
 def _build_in_background(app: HipViewerApp, doc) -> None:
-    """Build the shared scene off the server's event loop (the first reader of a process
+    """Build and encode the shared scene off the server's event loop (the first reader of a process
     waits for the bone geometry; other readers' pages keep loading meanwhile), then finish
     this session's view on the loop."""
     from panel.io.state import set_curdoc
@@ -151,13 +151,13 @@ def _build_in_background(app: HipViewerApp, doc) -> None:
 
     def work():
         try:
-            shared.shared_plotter()
+            shared.shared_scene()
         except Exception:  # reported on the page by the scene panel
             log.exception("the 3D scene could not be built")
         finally:
             doc.add_next_tick_callback(finish)
 
-    if shared.is_built():
+    if shared.is_encoded():
         app.scene.build()
     else:
         threading.Thread(target=work, name="hip-viewer-scene", daemon=True).start()

@@ -14,7 +14,7 @@ import panel as pn
 import param
 
 from viewer import follow
-from viewer.panels.base import APP_CSS, heading
+from viewer.panels.base import APP_CSS, BUTTON_CSS
 from viewer.state import LINK_PARAMS, PERSONAL_PARAMS, parse_bool, query_value
 
 
@@ -136,6 +136,48 @@ class Following(param.Parameterized):
         state.apply(view.with_changes(level=state.level, present=state.present), source="presenter")
 
 
+class ClassroomBox(pn.custom.JSComponent):
+    """The sidebar's "Classroom" section as one browser component: a heading, the native
+    "Follow the presenter" checkbox (``value``; hidden while ``show_switch`` is false) and a
+    status line (``status_html``)."""
+
+    value = param.Boolean(default=False)
+    show_switch = param.Boolean(default=True)
+    status_html = param.String(default="")
+
+    _esm = """
+    export function render({ model, el }) {
+      const heading = document.createElement('h2')
+      heading.className = 'side-h'
+      heading.textContent = 'Classroom'
+      const label = document.createElement('label')
+      label.className = 'follow-switch'
+      const box = document.createElement('input')
+      box.type = 'checkbox'
+      label.append(box, document.createTextNode(' Follow the presenter'))
+      box.addEventListener('change', () => { model.value = box.checked })
+      const status = document.createElement('div')
+      status.className = 'follow-status'
+      const show = () => {
+        box.checked = model.value
+        label.hidden = !model.show_switch
+        if (status.innerHTML !== model.status_html) status.innerHTML = model.status_html
+      }
+      model.on(['value', 'show_switch', 'status_html'], show)
+      show()
+      el.append(heading, label, status)
+    }
+    """
+
+    _stylesheets = [APP_CSS, """
+    .follow-switch { display: block; margin: 5px 5px 0; font-size: 15px; cursor: pointer;
+      font-family: var(--bokeh-base-font, Helvetica, Arial, sans-serif); }
+    .follow-switch[hidden] { display: none; }
+    .follow-switch input { margin: 0 4px 0 0; vertical-align: middle; }
+    .follow-status { margin: 12px 5px 5px; }
+    """]
+
+
 class ClassroomControls(pn.viewable.Viewer):
     """The sidebar's "Follow the presenter" switch and a status line."""
 
@@ -143,10 +185,7 @@ class ClassroomControls(pn.viewable.Viewer):
         super().__init__(**params)
         self.following = following
         state = following.state
-        self.switch = pn.widgets.Checkbox(label="Follow the presenter", value=state.following,
-                                          css_classes=["follow-switch"])
-        self.status = pn.pane.HTML("", sizing_mode="stretch_width", stylesheets=[APP_CSS],
-                                   css_classes=["follow-status"])
+        self.switch = ClassroomBox(value=state.following, sizing_mode="stretch_width", margin=(0, 5))
         self.switch.param.watch(lambda e: setattr(state, "following", e.new), "value")
         state.param.watch(lambda e: setattr(self.switch, "value", e.new), "following")
         following.param.watch(lambda *e: self._render(), ["presenting", "connected", "followers", "left", "paused"])
@@ -155,7 +194,6 @@ class ClassroomControls(pn.viewable.Viewer):
 
     def _render(self) -> None:
         f = self.following
-        self.switch.visible = not f.presenting
         if f.paused:
             text = ("<strong>Following is paused:</strong> this server cannot reach the classroom's "
                     "shared state just now. Your view is your own; it follows again by itself once "
@@ -175,10 +213,48 @@ class ClassroomControls(pn.viewable.Viewer):
             text = "A presenter is connected: tick the box to follow their view."
         else:
             text = "No presenter is connected."
-        self.status.object = f"<p class='follow-line' role='status' aria-live='polite'>{text}</p>"
+        self.switch.param.update(show_switch=not f.presenting,
+                                 status_html=f"<p class='follow-line' role='status' aria-live='polite'>{text}</p>")
 
     def __panel__(self):
-        return pn.Column(heading("Classroom"), self.switch, self.status, margin=0, sizing_mode="stretch_width")
+        return self.switch
+
+
+class FollowingTag(pn.custom.JSComponent):
+    """The banner as one browser component: a tag (``text``) and a native "Explore on my own"
+    button, reported as a ``{"action": "leave"}`` message."""
+
+    text = param.String(default="")
+
+    _esm = """
+    export function render({ model, el }) {
+      const row = document.createElement('div')
+      row.className = 'follow-banner'
+      const tag = document.createElement('p')
+      tag.className = 'follow-tag'
+      const leave = document.createElement('button')
+      leave.type = 'button'
+      leave.className = 'bk-btn bk-btn-light stop-following'
+      leave.textContent = 'Explore on my own'
+      leave.addEventListener('click', () => model.send_msg({ action: 'leave' }))
+      model.on('text', () => { tag.textContent = model.text })
+      tag.textContent = model.text
+      row.append(tag, leave)
+      el.append(row)
+    }
+    """
+
+    _stylesheets = [APP_CSS, BUTTON_CSS, """
+    .follow-banner { display: flex; align-items: center; justify-content: space-between; gap: 10px; margin: 5px 10px; }
+    """]
+
+    def __init__(self, on_leave=None, **params):
+        super().__init__(**params)
+        self._on_leave = on_leave
+
+    def _handle_msg(self, data):
+        if self._on_leave is not None and isinstance(data, dict) and data.get("action") == "leave":
+            self._on_leave()
 
 
 class FollowBanner(pn.viewable.Viewer):
@@ -188,20 +264,16 @@ class FollowBanner(pn.viewable.Viewer):
         super().__init__(**params)
         self.following = following
         state = following.state
-        self.tag = pn.pane.HTML("", visible=False, sizing_mode="stretch_width", stylesheets=[APP_CSS],
-                                css_classes=["follow-banner"])
-        self.leave = pn.widgets.Button(label="Explore on my own", visible=False, color="light",
-                                       css_classes=["stop-following"])
-        self.leave.on_click(lambda e: setattr(state, "following", False))
+        self.tag = FollowingTag(on_leave=lambda: setattr(state, "following", False), visible=False,
+                             sizing_mode="stretch_width", margin=0)
         following.param.watch(lambda *e: self._render(), ["connected"])
         state.param.watch(lambda *e: self._render(), "following")
         self._render()
 
     def _render(self) -> None:
         f = self.following
-        self.tag.object = ("<p class='follow-tag'>Following the presenter</p>" if f.connected
-                           else "<p class='follow-tag'>Waiting for the presenter</p>")
-        self.tag.visible = self.leave.visible = f.state.following
+        self.tag.param.update(text="Following the presenter" if f.connected else "Waiting for the presenter",
+                              visible=f.state.following)
 
     def __panel__(self):
-        return pn.Row(self.tag, self.leave, margin=0)
+        return self.tag

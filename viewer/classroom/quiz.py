@@ -10,6 +10,8 @@ Everything a quiz decides (questions, order, checking, score, progress) is plain
   so the 3D view highlights it and its card is shown under the feedback;
 * progress lives in the browser's ``localStorage`` (:class:`ProgressStore`), so a reload
   resumes the round; "New round" clears it.
+* the tab's widgets are built when first needed (the tab opened, or a round resumed or
+  started by a link): most readers never open the quiz, and a session costs less without them.
 
 URL parameters: ``quiz_seed=N`` opens the Quiz tab and starts (or resumes) the round with
 that seed; ``quiz_n=K`` asks K questions a round.
@@ -59,6 +61,28 @@ class QuizPanel(pn.viewable.Viewer):
         self.store = ProgressStore(width=0, height=0, margin=0, sizing_mode="fixed")
         self.store.param.watch(self._on_stored, "ready")
 
+        state.param.watch(self._on_list_choice, "selection")
+        state.param.watch(self._on_card, ["selection", "level", "flexion", "adduction", "rotation"])
+        state.param.watch(lambda e: (self._build_view(), self._update_list_button()), "tab")
+        state.param.watch(self._on_layers, ["hidden", "isolate"])
+        session.pick_handlers.append(self.take_pick)
+
+        self.start_box = self.play_box = self.list_button = None  # the tab's widgets: built when needed
+        self.layout = pn.Column(scroll=True, sizing_mode="stretch_both", css_classes=["quiz-tab"])
+        self._show()
+
+    def __panel__(self):
+        return self.layout
+
+    # --------------------------------------------------------------- state
+
+    def _build_view(self) -> bool:
+        """Build the tab's widgets the first time they are needed (the tab opened, or a round
+        resumed or started); False while they are not needed yet."""
+        if self.start_box is not None:
+            return True
+        if not (self.tab_open or self.quiz is not None):
+            return False
         self.start_box = QuizStart(len(self.questions), self.url_seed, self.url_length, self.notices)
         self.intro = self.start_box.intro
         self.start_box.button.on_click(self._on_start)
@@ -77,7 +101,6 @@ class QuizPanel(pn.viewable.Viewer):
         self.stop_button = button("End quiz", "light", "quiz-end")
         self.card = LiveHTML(region_class="card-region quiz-card", label="Card of the answer",
                              sizing_mode="stretch_width")
-
         self.options.param.watch(self._on_option, "value")
         self.check_button.on_click(self._on_check)
         self.list_button.on_click(self._on_list_answer)
@@ -85,26 +108,14 @@ class QuizPanel(pn.viewable.Viewer):
         self.posture_button.on_click(self._on_posture)
         self.new_round_button.on_click(self._on_new_round)
         self.stop_button.on_click(self._on_stop)
-        state.param.watch(self._on_list_choice, "selection")
-        state.param.watch(self._on_card, ["selection", "level", "flexion", "adduction", "rotation"])
-        state.param.watch(lambda e: self._update_list_button(), "tab")
-        state.param.watch(self._on_layers, ["hidden", "isolate"])
-        session.pick_handlers.append(self.take_pick)
-
         self.play_box = pn.Column(
             self.status, self.question, self.options, pn.Row(self.check_button, self.list_button),
             self.feedback, pn.Row(self.next_button, self.posture_button), self.card,
             pn.Row(self.new_round_button, self.stop_button),
             sizing_mode="stretch_width", visible=False,
         )
-        self.layout = pn.Column(self.start_box, self.play_box, scroll=True, sizing_mode="stretch_both",
-                                css_classes=["quiz-tab"])
-        self._show()
-
-    def __panel__(self):
-        return self.layout
-
-    # --------------------------------------------------------------- state
+        self.layout.objects = [self.start_box, self.play_box]
+        return True
 
     @property
     def tab_open(self) -> bool:
@@ -236,8 +247,8 @@ class QuizPanel(pn.viewable.Viewer):
 
     def _on_layers(self, *events):
         q = self.quiz.current() if self.quiz is not None else None
-        if q is not None and q.kind == "click" and not self.showing_feedback:
-            self.question.html = text.question_html(q, self._hidden_layer(q.answer))
+        if q is not None and q.kind == "click" and not self.showing_feedback and self.play_box is not None:
+            self.question.html = text.question_html(q, hidden_layer(self.state, q.answer))
 
     def _on_card(self, *events):
         """The card of the answer follows the reading level; browsing other structures
@@ -261,15 +272,9 @@ class QuizPanel(pn.viewable.Viewer):
         entry = self.session.pack.entries.get(sid)
         return entry.name if entry is not None else sid
 
-    def _hidden_layer(self, sid: str) -> str | None:
-        """The label of the layer ``sid`` is on, when the reader has hidden it."""
-        from viewer.scene.picking import layer_of_landmark, visible_layers
-        from viewer.state import LAYER_LABELS
-
-        layer = layer_of_landmark(sid)
-        return None if layer in visible_layers(self.state) else LAYER_LABELS.get(layer, layer)
-
     def _update_list_button(self):
+        if self.list_button is None:
+            return
         sid = self.state.selection
         waiting = self.waiting_for_click
         self.list_button.visible = waiting
@@ -278,6 +283,8 @@ class QuizPanel(pn.viewable.Viewer):
                                  else "Answer with the list’s choice")
 
     def _show(self, resumed: bool = False):
+        if not self._build_view():
+            return
         quiz = self.quiz
         self.start_box.visible = quiz is None
         self.play_box.visible = quiz is not None
@@ -293,7 +300,7 @@ class QuizPanel(pn.viewable.Viewer):
         elif done:
             self.question.html = text.summary_html(quiz, self._name_of)
         else:
-            self.question.html = text.question_html(q, self._hidden_layer(q.answer))
+            self.question.html = text.question_html(q, hidden_layer(self.state, q.answer))
         self.feedback.html = text.feedback_html(quiz, self._name_of, self._how) if feedback else ""
         self.card.html = self.session.card_html() if feedback else ""
         self.card.visible = self.next_button.visible = feedback
@@ -311,6 +318,15 @@ class QuizPanel(pn.viewable.Viewer):
         else:
             self.options.param.update(options=[], value=None, visible=False)
         self._update_list_button()
+
+
+def hidden_layer(state, sid: str) -> str | None:
+    """The label of the layer ``sid`` is on, when the reader has hidden it."""
+    from viewer.scene.picking import layer_of_landmark, visible_layers
+    from viewer.state import LAYER_LABELS
+
+    layer = layer_of_landmark(sid)
+    return None if layer in visible_layers(state) else LAYER_LABELS.get(layer, layer)
 
 
 def make_quiz(session, query=None) -> QuizPanel | None:

@@ -1,11 +1,66 @@
-"""Camera presets: lateral, anterior, posterior, superior, reset."""
+"""Camera presets: lateral, anterior, posterior, superior, reset.
+
+The heading and the buttons are one browser component (:class:`CameraBar`) of native buttons
+drawn like the page's other buttons: a session costs one model for the section instead of a
+heading, a box and one per button.
+"""
 
 from __future__ import annotations
 
 import panel as pn
+import param
 
-from viewer.panels.base import heading
+from viewer.panels.base import APP_CSS, BUTTON_CSS
 from viewer.state import CAMERA_PRESETS
+
+
+class CameraBar(pn.custom.JSComponent):
+    """A "Camera" heading and one button per preset; ``current`` is drawn as the primary one.
+    A press is reported as a ``{"preset": name}`` message."""
+
+    presets = param.List(default=[], doc="[[preset, label], ...]")
+    current = param.String(default="", doc="the preset on show ('' once the reader turns the view)")
+
+    _esm = """
+    export function render({ model, el }) {
+      const heading = document.createElement('h2')
+      heading.className = 'side-h'
+      heading.textContent = 'Camera'
+      const bar = document.createElement('div')
+      bar.className = 'cam-bar'
+      const buttons = {}
+      for (const [name, label] of model.presets) {
+        const wrap = document.createElement('div')
+        wrap.className = 'cam-' + name
+        const b = document.createElement('button')
+        b.type = 'button'
+        b.textContent = label
+        b.addEventListener('click', () => model.send_msg({ preset: name }))
+        wrap.append(b)
+        bar.append(wrap)
+        buttons[name] = b
+      }
+      const mark = () => {
+        for (const [name, b] of Object.entries(buttons)) {
+          b.className = 'bk-btn ' + (name === model.current ? 'bk-btn-primary' : 'bk-btn-default')
+        }
+      }
+      model.on('current', mark)
+      mark()
+      el.append(heading, bar)
+    }
+    """
+
+    _stylesheets = [APP_CSS, BUTTON_CSS]
+
+    def __init__(self, on_preset=None, **params):
+        super().__init__(**params)
+        self._on_preset = on_preset
+
+    def _handle_msg(self, data):
+        name = data.get("preset") if isinstance(data, dict) else None
+        if self._on_preset is not None and name in dict(self.presets):
+            self._on_preset(name)
 
 
 class CameraButtons(pn.viewable.Viewer):
@@ -15,20 +70,18 @@ class CameraButtons(pn.viewable.Viewer):
         super().__init__(**params)
         state = session.state
         self.state = state
-        self.buttons = {
-            name: pn.widgets.Button(label=name.capitalize(), color="default", css_classes=[f"cam-{name}"])
-            for name in CAMERA_PRESETS
-        }
-        for name, button in self.buttons.items():
-            button.on_click(lambda e, name=name: state.show_preset(name))
+        self.bar = CameraBar(presets=[[name, name.capitalize()] for name in CAMERA_PRESETS],
+                             on_preset=state.show_preset, sizing_mode="stretch_width", margin=(0, 5))
         state.param.watch(lambda *e: self._mark(), ["view", "camera"])
         self._mark()
 
+    @property
+    def current(self) -> str:
+        """The preset marked on show ('' when none)."""
+        return self.bar.current
+
     def _mark(self) -> None:
-        current = self.state.view if self.state.camera is None else None
-        for name, button in self.buttons.items():
-            button.color = "primary" if name == current else "default"
+        self.bar.current = (self.state.view if self.state.camera is None else None) or ""
 
     def __panel__(self):
-        return pn.Column(heading("Camera"), pn.FlexBox(*self.buttons.values(), gap="4px"), margin=0,
-                         sizing_mode="stretch_width")
+        return self.bar

@@ -1,11 +1,15 @@
-"""Share: the address bar and the link box always hold a link to the view on screen."""
+"""Share: the address bar and the link box always hold a link to the view on screen.
+
+The section (heading, link box, "Save PNG of the view") is one browser component
+(:class:`ShareLink`) of native, labelled controls: one model instead of five.
+"""
 
 from __future__ import annotations
 
 import panel as pn
 import param
 
-from viewer.panels.base import heading
+from viewer.panels.base import APP_CSS, BUTTON_CSS
 from viewer.state import LINK_PARAMS, to_search
 
 #: The address bar follows the view once it has been still this long (ms).
@@ -34,6 +38,55 @@ class AddressBar(pn.custom.JSComponent):
     """
 
 
+class ShareLink(pn.custom.JSComponent):
+    """A "Share" heading, the link box (``link``, read-only to the reader: select and copy it)
+    and the "Save PNG of the view" button, reported as a ``{"action": "screenshot"}`` message."""
+
+    link = param.String(default="")
+
+    _esm = """
+    export function render({ model, el }) {
+      const heading = document.createElement('h2')
+      heading.className = 'side-h'
+      heading.textContent = 'Share'
+      const label = document.createElement('label')
+      label.className = 'share-label'
+      label.textContent = 'Link to this view'
+      const input = document.createElement('input')
+      input.type = 'text'
+      input.className = 'bk-input share-url'
+      input.id = 'share-link'
+      label.htmlFor = 'share-link'
+      input.value = model.link
+      model.on('link', () => { input.value = model.link })
+      const save = document.createElement('button')
+      save.type = 'button'
+      save.className = 'bk-btn bk-btn-success share-png'
+      save.textContent = 'Save PNG of the view'
+      save.addEventListener('click', () => model.send_msg({ action: 'screenshot' }))
+      const box = document.createElement('div')
+      box.className = 'share-box'
+      box.append(label, input, save)
+      el.append(heading, box)
+    }
+    """
+
+    _stylesheets = [APP_CSS, BUTTON_CSS, """
+    .share-box { display: flex; flex-direction: column; align-items: flex-start; gap: 10px; margin: 5px; }
+    .share-label { font-size: 15px; font-family: var(--bokeh-base-font, Helvetica, Arial, sans-serif); margin-bottom: -6px; }
+    .share-url { box-sizing: border-box; width: 100%; height: 35px; padding: 0 8px; font-size: 13px;
+      font-family: inherit; border: 1px solid #ccc; border-radius: 4px; background: #fff; color: #212529; }
+    """]
+
+    def __init__(self, on_screenshot=None, **params):
+        super().__init__(**params)
+        self._on_screenshot = on_screenshot
+
+    def _handle_msg(self, data):
+        if self._on_screenshot is not None and isinstance(data, dict) and data.get("action") == "screenshot":
+            self._on_screenshot()
+
+
 class ShareBox(pn.viewable.Viewer):
     """The link box, the address bar and "Save PNG of the view"."""
 
@@ -44,9 +97,8 @@ class ShareBox(pn.viewable.Viewer):
         self.link_base = link_base or (lambda snapshot: None)
         self._pending = False
         self.address = AddressBar(width=0, height=0, margin=0)
-        self.link = pn.widgets.TextInput(label="Link to this view", value="", sizing_mode="stretch_width")
-        self.screenshot = pn.widgets.Button(label="Save PNG of the view", color="success")
-        self.screenshot.on_click(lambda e: session.state.param.trigger("screenshot"))
+        self.link = ShareLink(on_screenshot=lambda: session.state.param.trigger("screenshot"),
+                              sizing_mode="stretch_width", margin=(0, 5))
         session.state.param.watch(lambda *e: self.schedule(), list(LINK_PARAMS))
         self.schedule()
 
@@ -64,7 +116,7 @@ class ShareBox(pn.viewable.Viewer):
         base = ""
         if location is not None and location.href:
             base = location.href.split("?")[0].split("#")[0]
-        self.link.value = base + search
+        self.link.link = base + search
 
     def __panel__(self):
-        return pn.Column(heading("Share"), self.link, self.screenshot, margin=0, sizing_mode="stretch_width")
+        return self.link

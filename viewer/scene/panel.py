@@ -86,7 +86,7 @@ class ScenePanel(pn.viewable.Viewer):
         """Build this session's 3D view (the first session of a process also builds the
         shared geometry, which takes a while: the page shows a loading indicator meanwhile)."""
         try:
-            plotter = shared.shared_plotter()
+            scene = shared.shared_scene()
         except Exception:
             log.exception("the 3D scene could not be built")
             self.holder.objects = [pn.pane.HTML(
@@ -94,7 +94,7 @@ class ScenePanel(pn.viewable.Viewer):
                 "The structure list and the cards still work.</p>", stylesheets=[APP_CSS])]
             self.holder.loading = False
             return
-        view = SceneView(plotter, sizing_mode="stretch_both", min_height=200, min_width=240, loading=True)
+        view = SceneView(scene=scene, sizing_mode="stretch_both", min_height=200, min_width=240, loading=True)
         self.view = view
         self._base_colours = dict(view.colors)
         state, model = self.session.state, self.session.model

@@ -1,4 +1,4 @@
-"""The scene at the neutral posture: built once per server process, shared read-only."""
+"""The scene at the neutral posture: built and encoded once per server process, shared read-only."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ log = logging.getLogger(__name__)
 
 _LOCK = threading.Lock()
 _PLOTTER: list = []
+_ENCODED: list = []
 
 
 def shared_plotter():
@@ -23,8 +24,25 @@ def shared_plotter():
         return _PLOTTER[0]
 
 
+def shared_scene() -> dict:
+    """The shared scene encoded for the browser (packed meshes, colours, camera; see
+    :func:`viewer.scene.encode.encode_plotter`), encoded once per process: every session's 3D
+    view starts from these same bytes."""
+    plotter = shared_plotter()
+    with _LOCK:
+        if not _ENCODED:
+            from viewer.scene.encode import encode_plotter
+
+            _ENCODED.append(encode_plotter(plotter))
+        return _ENCODED[0]
+
+
 def is_built() -> bool:
     return bool(_PLOTTER)
+
+
+def is_encoded() -> bool:
+    return bool(_ENCODED)
 
 
 def warm_up() -> threading.Thread:
@@ -39,7 +57,7 @@ def warm_up() -> threading.Thread:
 
     def build():
         try:
-            shared_plotter()
+            shared_scene()
         except Exception:  # reported on the page by the scene panel
             log.exception("the 3D scene could not be built")
             return

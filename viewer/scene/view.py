@@ -67,7 +67,7 @@ class SceneView(pn.custom.JSComponent):
     _stylesheets = [_HERE / "sceneview.css", _HERE / "labels.css"]
     __javascript__ = [VTK_JS]
 
-    def __init__(self, plotter: pv.Plotter | None = None, **params):
+    def __init__(self, plotter: pv.Plotter | None = None, scene: dict | None = None, **params):
         params.setdefault("sizing_mode", "stretch_both")
         params.setdefault("min_height", 360)
         params.setdefault("min_width", 320)
@@ -78,13 +78,16 @@ class SceneView(pn.custom.JSComponent):
         self._moved: set[str] = set()
         self._bounds = (-1.0, 1.0, -1.0, 1.0, -1.0, 1.0)
         self._patch_seq = 0
-        if plotter is not None:
-            params = {**self._from_plotter(plotter), **params}
+        if scene is None and plotter is not None:
+            scene = encode_plotter(plotter)
+        if scene is not None:
+            params = {**self._from_encoded(scene), **params}
         super().__init__(**params)
 
     # ------------------------------------------------------------------ building
-    def _from_plotter(self, plotter: pv.Plotter) -> dict:
-        encoded = encode_plotter(plotter)
+    def _from_encoded(self, encoded: dict) -> dict:
+        """The view's first parameters from a scene encoded by :func:`encode_plotter` (a
+        plotter's, or the process's shared scene: :func:`viewer.scene.shared.shared_scene`)."""
         for name, (pts, tris) in encoded["arrays"].items():
             self._points[name], self._tris[name] = pts, tris
             self._base_points[name], self._base_tris[name] = pts, tris

@@ -126,6 +126,35 @@ def test_two_workers_share_one_port_print_once_and_stop_with_the_parent(redis_se
     assert not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers)
 
 
+def test_followers_on_both_workers_of_one_port_follow_the_presenter(page, redis_server):
+    """``--workers 2`` on one port: a page's websocket may land on the other worker than its
+    first request (the session is then made there), so followers sit on both; every one of
+    them moves when the presenter does."""
+    from benchmarks.bench_lecture_hall import _quiet, _run_followers
+
+    server = ViewerServer("--workers", "2", "--state-url", redis_server.url, "--presenter-key", KEY)
+    count = 8
+    logs, ready, errors, stop = [[] for _ in range(count)], [], {}, threading.Event()
+    thread = None
+    try:
+        open_view(page, server.url + f"?presenter={KEY}")
+        thread = _run_followers([server.url + "?follow=1"] * count, logs, ready, stop, errors)
+        wait_until(lambda: len(ready) + len(errors) == count, 120, "the followers to join")
+        assert not errors, errors
+        _quiet(logs, 2.0)
+        for camera in ("posterior", "anterior"):
+            start = time.perf_counter()
+            page.locator(f".cam-{camera} button").click()
+            wait_until(lambda: all(any(t > start for t in log) for log in logs), 20,
+                       f"every follower to move to the {camera} view")
+            _quiet(logs, 1.0)
+    finally:
+        stop.set()
+        if thread is not None:
+            thread.join(10)
+        server.stop()
+
+
 def test_several_workers_need_a_reachable_state_server():
     import subprocess
     import sys

@@ -39,6 +39,7 @@ class RedisReader:
 
     def _reset(self) -> None:
         """This process's own state (again in a forked child: nothing of the parent's)."""
+        self._owner = os.getpid()  # the process this state belongs to
         self._proc = secrets.token_hex(6)
         self._id_base = secrets.randbits(30) << 20  # ids unique across processes, JSON-safe
         self._ids = itertools.count(1)
@@ -70,7 +71,9 @@ class RedisReader:
         with self._lock:
             if self._pid == os.getpid():
                 return self
-            if self._pid is not None:  # a forked child: the parent's threads are not here
+            if self._pid is not None or self._owner != os.getpid():
+                # A forked worker: neither the parent's threads nor its identity are its own
+                # (workers sharing one would take each other's messages for their own).
                 self._reset()
             self._pid = os.getpid()
             self._stop = threading.Event()

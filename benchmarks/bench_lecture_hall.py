@@ -66,7 +66,7 @@ async def _follow(index: int, url: str, received: list, ready: list, stop: threa
     from tornado.httpclient import AsyncHTTPClient
     from tornado.websocket import websocket_connect
 
-    response = await AsyncHTTPClient().fetch(url, request_timeout=60)
+    response = await AsyncHTTPClient().fetch(url, connect_timeout=60, request_timeout=600)
     token = TOKEN_PATTERN.search(response.body.decode("utf-8", "replace")).group(1)
     conn = await websocket_connect(url.split("?")[0].replace("http://", "ws://").rstrip("/") + "/ws",
                                    subprotocols=["bokeh", token], max_message_size=512 * MB)
@@ -104,6 +104,11 @@ async def _follow(index: int, url: str, received: list, ready: list, stop: threa
 def _run_followers(urls: list[str], logs: list[list], ready: list, stop: threading.Event,
                    errors: dict) -> threading.Thread:
     async def main():
+        from tornado.httpclient import AsyncHTTPClient
+
+        # Every follower's page request at once, as a hall's browsers make them (Tornado's
+        # client otherwise queues all but 10 and times the queue out).
+        AsyncHTTPClient.configure(None, max_clients=max(10, len(urls)))
         await asyncio.gather(*[_follower(i, url, log, ready, stop, errors)
                                for i, (url, log) in enumerate(zip(urls, logs))])
 

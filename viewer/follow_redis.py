@@ -146,12 +146,16 @@ class RedisPresenterHub(RedisLink):
         with self._lock:
             had_follower = self._followers.pop(session, None) is not None
             self._watchers.pop(session, None)
-            if self.is_presenter(session):
+            was_presenter = self.is_presenter(session)
+            if was_presenter:
                 self._pending_leaves.append(json.dumps({"sid": session, "epoch": self._presenter_epoch}))
                 self._presenter, self._presenter_local = None, False
             self._followers_dirty = self._followers_dirty or had_follower
             self._wake.notify_all()
-        self._tell_watchers()
+        if was_presenter:
+            self._tell_watchers()
+        elif had_follower:
+            self._tell_presenter()
 
     # ------------------------------------------------------------------ the view
 
@@ -185,7 +189,7 @@ class RedisPresenterHub(RedisLink):
             self._followers_dirty = True
             self._wake.notify_all()
             view = self._view
-        self._tell_watchers()
+        self._tell_presenter()
         return view
 
     def unfollow(self, session: int) -> None:
@@ -193,7 +197,7 @@ class RedisPresenterHub(RedisLink):
             if self._followers.pop(session, None) is not None:
                 self._followers_dirty = True
                 self._wake.notify_all()
-        self._tell_watchers()
+        self._tell_presenter()
 
     def is_following(self, session: int) -> bool:
         return session in self._followers
@@ -210,4 +214,12 @@ class RedisPresenterHub(RedisLink):
         with self._lock:
             watchers = list(self._watchers.values())
         for changed in watchers:
+            self._safely(changed)
+
+    def _tell_presenter(self) -> None:
+        """The number of followers changed: only the presenter's page (if on this process)
+        shows it."""
+        with self._lock:
+            changed = self._watchers.get(self._presenter) if self._presenter_local else None
+        if changed is not None:
             self._safely(changed)

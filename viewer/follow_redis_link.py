@@ -209,7 +209,7 @@ class RedisReader:
             return
         kind = data.get("t")
         now = time.monotonic()
-        tell_watchers = False
+        tell_watchers = tell_presenter = False
         followers: list = []
         view = None
         with self._lock:
@@ -229,26 +229,30 @@ class RedisReader:
                     self._remote_followers[data["proc"]] = (int(data["n"]), now + PRESENTER_TTL_S)
                 else:
                     self._remote_followers.pop(data["proc"], None)
-                tell_watchers = self.follower_count != before
+                tell_presenter = self.follower_count != before
         for tell in followers:
             self._call(tell, view)
         if tell_watchers:
             self._call(self._tell_watchers)
+        elif tell_presenter:
+            self._call(self._tell_presenter)
 
     def _expire(self) -> None:
         """Forget a remote presenter, or a process's followers, whose heartbeat stopped."""
         now = time.monotonic()
-        changed = False
+        lapsed = counted = False
         with self._lock:
             if self._presenter is not None and not self._presenter_local and now > self._presenter_expiry:
                 self._presenter = None
-                changed = True
+                lapsed = True
             for proc, (_, expiry) in list(self._remote_followers.items()):
                 if now > expiry:
                     del self._remote_followers[proc]
-                    changed = True
-        if changed:
+                    counted = True
+        if lapsed:
             self._call(self._tell_watchers)
+        elif counted:
+            self._call(self._tell_presenter)
 
 
 

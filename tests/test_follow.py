@@ -198,3 +198,24 @@ def test_wrong_keys_are_limited_per_client_and_logged_without_the_key(caplog):
         now[0] = 61.0
         assert hub.claim(guest, KEY, client="10.0.0.9"), "a minute later the client may try again"
     assert "wrong presenter key from 10.0.0.9" in caplog.text and KEY not in caplog.text
+
+
+def test_an_arrival_or_a_departure_tells_only_the_presenters_page():
+    """Only the presenter's page shows how many follow: a follower's arrival must not cost
+    every other page an update (a hall of 300 would make 45,000)."""
+    from collections import Counter
+
+    hub = PresenterHub("hall-key")
+    sessions = [hub.new_session() for _ in range(6)]
+    told = Counter()
+    for s in sessions:
+        hub.watch(s, lambda s=s: told.update([s]))
+    assert hub.claim(sessions[0], "hall-key")
+    told.clear()
+    for s in sessions[1:]:
+        hub.follow(s, lambda view: None)
+    hub.unfollow(sessions[1])
+    hub.leave(sessions[2])
+    assert dict(told) == {sessions[0]: 7} and hub.follower_count == 3
+    hub.leave(sessions[0])  # the presenter leaves: every page is told
+    assert set(told) == set(sessions[1:]) - {sessions[2]} | {sessions[0]}

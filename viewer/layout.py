@@ -4,12 +4,13 @@ A layout takes the views (built from the session by :class:`viewer.app.HipViewer
 arranges them; it owns only containers.  Three compositions of the same views:
 
 * :func:`desktop` (1100 px and wider, projectors): sidebar | 3D view | side tabs;
-* :func:`tablet` (700-1100 px): the 3D view | the side tabs, the controls in a tab of their own;
-* :func:`phone` (under 700 px, or a phone on its side): the 3D view fills the screen, the
-  side tabs in a bottom sheet (peek, half, full) and the controls behind a menu button.
+* :func:`tablet` (700-1100 px, and a phone on its side): the 3D view | the side tabs, the
+  controls in a tab of their own;
+* :func:`phone` (under 700 px): the 3D view fills the screen, the side tabs in a bottom sheet
+  (peek, half, full) and the controls behind a menu button.
 
-:class:`PageLayout` shows the one that fits the reader's window (:mod:`viewer.screen`), and
-switches when the window changes.  Each keeps the side tabs and ``state.tab`` in step and
+:class:`PageLayout` shows the one that fits the reader's window (:mod:`viewer.screen`) once the
+page has reported the window's size, and switches when the window changes.  Each keeps the side tabs and ``state.tab`` in step and
 hides its chrome in presentation mode.  A new panel is one module plus one line here.
 """
 

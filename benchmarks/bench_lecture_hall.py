@@ -142,6 +142,17 @@ def _server_cpu_s(pid: int) -> float:
     return total
 
 
+def _server_idle(pid: int, limit: float = 600.0) -> None:
+    """Wait until the server's processes use under a tenth of a core over two seconds: a
+    session that sent ``document_ready`` still builds its 3D view and sends its meshes."""
+    deadline = time.perf_counter() + limit
+    while time.perf_counter() < deadline:
+        before = _server_cpu_s(pid)
+        time.sleep(2.0)
+        if _server_cpu_s(pid) - before < 0.2:
+            return
+
+
 def _server_rss(pid: int) -> int:
     """Resident memory (bytes) of a server process and its workers."""
     import psutil
@@ -176,6 +187,7 @@ def _steps(playwright, presenter_url: str, follower_urls: list[str], server_pid:
             time.sleep(0.2)
         joined_in = time.perf_counter() - joining
         _quiet(logs, 3.0)
+        _server_idle(server_pid)  # every follower's page built and sent (its 3D view included)
         live = [log for i, log in enumerate(logs) if i in ready and i not in errors]  # sessions that opened
         if len(live) < len(logs):
             print(f"{len(logs) - len(live)} follower(s) never joined: {sorted(set(errors.values()))[:3]}",

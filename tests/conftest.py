@@ -303,6 +303,32 @@ class ViewerServer:
 
 
 @pytest.fixture(scope="session")
+def drawn():
+    """The neutral-posture scene as the page draws it (:class:`tests.click_targets.DrawnScene`),
+    for aiming clicks and taps."""
+    from meshes.model import HipModel
+    from tests.click_targets import DrawnScene
+    from viewer.scene import build_plotter
+
+    plotter = build_plotter(HipModel())
+    try:
+        yield DrawnScene(plotter)
+    finally:
+        plotter.close()
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A ``redis-server`` of the test's own on a free port (:class:`tests.services.RedisServer`)."""
+    from tests.services import REDIS_SERVER, RedisServer, require
+
+    require(REDIS_SERVER, "redis-server")
+    server = RedisServer(tmp_path / "redis")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def viewer_server():
     server = ViewerServer()
     yield server

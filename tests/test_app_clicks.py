@@ -24,19 +24,6 @@ PRESETS = ("lateral", "anterior", "posterior", "superior")
 LAYER_SETUPS = (("", ()), ("?hide=bones", ("bones",)))
 
 
-@pytest.fixture(scope="module")
-def drawn():
-    from meshes.model import HipModel
-    from tests.click_targets import DrawnScene
-    from viewer.scene import build_plotter
-
-    plotter = build_plotter(HipModel())
-    try:
-        yield DrawnScene(plotter)
-    finally:
-        plotter.close()
-
-
 def page_camera(page) -> tuple[dict, dict]:
     camera = page.evaluate("() => JSON.parse(JSON.stringify(window.__hipScene.model.camera))")
     rect = page.evaluate("() => window.__hipScene.canvasRect()")

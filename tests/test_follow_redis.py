@@ -10,10 +10,15 @@ import time
 import pytest
 
 from tests.conftest import wait_until
-from tests.services import REDIS_SERVER, RedisServer, require
 from viewer import follow
 from viewer.follow import PresenterHub
-from viewer.follow_redis import RedisPresenterHub, StateServerError, check_state_url, decode_view, encode_view
+from viewer.follow_redis import (
+    RedisPresenterHub,
+    StateServerError,
+    check_state_url,
+    decode_view,
+    encode_view,
+)
 from viewer.state import Camera, ViewState
 
 KEY = "class-key-7"
@@ -29,14 +34,6 @@ def no_running_loop():
     asyncio._set_running_loop(None)
     yield
     asyncio._set_running_loop(loop)
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    require(REDIS_SERVER, "redis-server")
-    server = RedisServer(tmp_path / "redis")
-    yield server
-    server.stop()
 
 
 @pytest.fixture

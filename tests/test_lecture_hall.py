@@ -16,8 +16,14 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import ViewerServer, new_guarded_page, save_shot, wait_for_scene, wait_until
-from tests.services import NGINX, REDIS_SERVER, Nginx, RedisServer, free_port, require
+from tests.conftest import (
+    ViewerServer,
+    new_guarded_page,
+    save_shot,
+    wait_for_scene,
+    wait_until,
+)
+from tests.services import NGINX, Nginx, free_port, require
 from tests.test_app_browser import query_of
 
 KEY = "hall-key-42"
@@ -30,14 +36,6 @@ def fetch(url: str) -> tuple[int, str]:
             return response.status, response.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode("utf-8", "replace")
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    require(REDIS_SERVER, "redis-server")
-    server = RedisServer(tmp_path / "redis")
-    yield server
-    server.stop()
 
 
 # --------------------------------------------------------------------------- several machines

@@ -28,19 +28,6 @@ DISTANCE_JS = """() => { const c = window.__hipScene.state.renderer.getActiveCam
   const p = c.getPosition(), f = c.getFocalPoint(); return Math.hypot(p[0]-f[0], p[1]-f[1], p[2]-f[2]); }"""
 
 
-@pytest.fixture(scope="module")
-def drawn():
-    from meshes.model import HipModel
-    from tests.click_targets import DrawnScene
-    from viewer.scene import build_plotter
-
-    plotter = build_plotter(HipModel())
-    try:
-        yield DrawnScene(plotter)
-    finally:
-        plotter.close()
-
-
 @pytest.fixture(params=DEVICES)
 def device_page(request, playwright_session, browser, page_guard, viewer_url):
     """A page of the viewer in a context emulating ``request.param``, guarded like ``page``."""

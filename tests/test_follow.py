@@ -148,11 +148,23 @@ def test_a_follower_mirrors_the_presenters_selection_posture_and_camera(browser,
         assert changed_fraction(student_before, student_after) > 0.02
         save_shot(teacher, "follow-presenter")
         save_shot(student, "follow-student-mirrors")
+        # The student's address and share box give the class's follow link, with their level:
+        # a phone that reloads the tab comes back following, at the presenter's view.
+        student.wait_for_timeout(600)
+        assert query_of(student) == {"follow": "1", "level": "lay"}
+        expect(student.get_by_label("Link to follow the class")).to_have_value(re.compile(r"\?follow=1&level=lay$"))
+        student.reload()
+        expect(status(student)).to_contain_text("follows the presenter")
+        expect(card_title(student)).to_have_text("Gluteus medius, posterior fibres")
+        expect(student.locator(".cam-posterior button")).to_have_class(PRIMARY)
 
         # The student explores on their own: the presenter no longer moves their view.
         student.locator(".cam-anterior button").click()
         expect(student.locator(".follow-switch input")).not_to_be_checked()
         expect(status(student)).to_contain_text("exploring on your own")
+        # Now the address holds the reader's own view again.
+        student.wait_for_function("() => window.location.search.includes('view=anterior')")
+        assert "follow" not in query_of(student)
         teacher.locator(".structure-list select").select_option("superior_gluteal_nerve")
         expect(card_title(teacher)).to_contain_text("Superior gluteal nerve")
         teacher.wait_for_timeout(1000)

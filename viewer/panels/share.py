@@ -1,4 +1,8 @@
-"""Share: the address bar and the link box always hold a link to the view on screen.
+"""Share: the address bar and the link box hold a link to the view on screen.
+
+While a reader follows the presenter they hold the class's follow link instead (``?follow=1``,
+with the reader's own level): a reload, which phones do to background tabs, rejoins the class,
+and the presenter's steps cost a hall of followers no link work.
 
 The section (heading, link box, "Save PNG of the view") is one browser component
 (:class:`ShareLink`) of native, labelled controls: one model instead of five.
@@ -10,7 +14,7 @@ import panel as pn
 import param
 
 from viewer.panels.base import APP_CSS, BUTTON_CSS
-from viewer.state import LINK_PARAMS, to_search
+from viewer.state import LINK_PARAMS, ViewState, to_search
 
 #: The address bar follows the view once it has been still this long (ms).
 URL_DEBOUNCE_MS = 400
@@ -43,6 +47,7 @@ class ShareLink(pn.custom.JSComponent):
     and the "Save PNG of the view" button, reported as a ``{"action": "screenshot"}`` message."""
 
     link = param.String(default="")
+    label = param.String(default="Link to this view")
 
     _esm = """
     export function render({ model, el }) {
@@ -51,7 +56,8 @@ class ShareLink(pn.custom.JSComponent):
       heading.textContent = 'Share'
       const label = document.createElement('label')
       label.className = 'share-label'
-      label.textContent = 'Link to this view'
+      label.textContent = model.label
+      model.on('label', () => { label.textContent = model.label })
       const input = document.createElement('input')
       input.type = 'text'
       input.className = 'bk-input share-url'
@@ -99,8 +105,13 @@ class ShareBox(pn.viewable.Viewer):
         self.address = AddressBar(width=0, height=0, margin=0)
         self.link = ShareLink(on_screenshot=lambda: session.state.param.trigger("screenshot"),
                               sizing_mode="stretch_width", margin=(0, 5))
-        session.state.param.watch(lambda *e: self.schedule(), list(LINK_PARAMS))
+        session.state.param.watch(self._view_changed, list(LINK_PARAMS))
+        session.state.param.watch(lambda *e: self.schedule(), "following")
         self.schedule()
+
+    def _view_changed(self, *events) -> None:
+        if self.session.state.changed_by != "presenter":  # a followed step keeps the follow link
+            self.schedule()
 
     def schedule(self) -> None:
         if not self._pending:
@@ -109,8 +120,14 @@ class ShareBox(pn.viewable.Viewer):
 
     def write(self) -> None:
         self._pending = False
-        snapshot = self.session.state.snapshot()
-        search = to_search(snapshot, self.link_base(snapshot))
+        state = self.session.state
+        snapshot = state.snapshot()
+        if state.following:
+            search = to_search(ViewState(level=snapshot.level)).replace("?", "?follow=1&", 1) or "?follow=1"
+            self.link.label = "Link to follow the class"
+        else:
+            search = to_search(snapshot, self.link_base(snapshot))
+            self.link.label = "Link to this view"
         self.address.search = search
         location = pn.state.location
         base = ""

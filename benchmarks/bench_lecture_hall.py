@@ -5,15 +5,16 @@ sessions one process holds.
    followers are websocket clients that opened ``?follow=1`` as a browser does (page, token,
    ``/ws``, PULL-DOC, ``document_ready``) and then read every message.  The time from the
    click to the first document patch at the *last* follower, p50 and p95 over the steps:
-   with one process and the in-process hub, and with ``--workers 2`` (two processes on one
+   with one process and the in-process hub (its followers arriving over two minutes), and with ``--workers 2`` (two processes on one
    port) sharing a Redis started for the run.  The server's CPU time per step is reported
    beside it: it is the floor under the latency on two cores.
 2. Sessions held at once by ``--workers 2``: websocket sessions opened in batches and kept
    open; how many got their scene, how long all took, and the servers' memory per extra
    session.
 
-``HIP_BENCH_HALL_FOLLOWERS`` (default 300), ``HIP_BENCH_HALL_STEPS`` (16) and
-``HIP_BENCH_HALL_SESSIONS`` (300) change the sizes.
+``HIP_BENCH_HALL_FOLLOWERS`` (default 300), ``HIP_BENCH_HALL_STEPS`` (16),
+``HIP_BENCH_HALL_SESSIONS`` (300) and ``HIP_BENCH_HALL_ARRIVAL_S`` (120: how long the one
+process's followers take to arrive) change the sizes.
 
 Everything runs on this machine (Debian's Chromium, software WebGL, redis-server).
 
@@ -47,14 +48,19 @@ KEY = "bench-hall-key"
 FOLLOWERS = int(os.environ.get("HIP_BENCH_HALL_FOLLOWERS", "300"))
 STEPS = int(os.environ.get("HIP_BENCH_HALL_STEPS", "16"))
 HELD = int(os.environ.get("HIP_BENCH_HALL_SESSIONS", "300"))
+#: One process cannot answer a whole hall's page requests in the same second (its followers
+#: arrive over this many seconds, as students walk in); the two workers take them all at once.
+ARRIVAL_S = float(os.environ.get("HIP_BENCH_HALL_ARRIVAL_S", "120"))
 WORKERS = 2
 STEP_GOAL_S = 1.0
 
 
 async def _follower(index: int, url: str, received: list, ready: list, stop: threading.Event,
-                    errors: dict) -> None:
-    """One following reader: open the page's session and record when each patch arrives."""
+                    errors: dict, delay: float = 0.0) -> None:
+    """One following reader: open the page's session (after ``delay`` seconds) and record when
+    each patch arrives."""
     try:
+        await asyncio.sleep(delay)
         await _follow(index, url, received, ready, stop)
     except Exception as exc:  # counted: a follower that never joined is not waited for
         errors[index] = f"{type(exc).__name__}: {exc}"
@@ -102,14 +108,15 @@ async def _follow(index: int, url: str, received: list, ready: list, stop: threa
 
 
 def _run_followers(urls: list[str], logs: list[list], ready: list, stop: threading.Event,
-                   errors: dict) -> threading.Thread:
+                   errors: dict, arrive_over: float = 0.0) -> threading.Thread:
+    """Open every follower, all at once or arriving evenly over ``arrive_over`` seconds."""
     async def main():
         from tornado.httpclient import AsyncHTTPClient
 
         # Every follower's page request at once, as a hall's browsers make them (Tornado's
         # client otherwise queues all but 10 and times the queue out).
         AsyncHTTPClient.configure(None, max_clients=max(10, len(urls)))
-        await asyncio.gather(*[_follower(i, url, log, ready, stop, errors)
+        await asyncio.gather(*[_follower(i, url, log, ready, stop, errors, i * arrive_over / len(urls))
                                for i, (url, log) in enumerate(zip(urls, logs))])
 
     thread = threading.Thread(target=lambda: asyncio.run(main()), daemon=True)
@@ -167,7 +174,8 @@ def _server_rss(pid: int) -> int:
     return total
 
 
-def _steps(playwright, presenter_url: str, follower_urls: list[str], server_pid: int) -> dict:
+def _steps(playwright, presenter_url: str, follower_urls: list[str], server_pid: int,
+           arrive_over: float = 0.0) -> dict:
     """Latencies (s) from each presenter click to the last follower's first patch after it,
     and the server's CPU time over the steps."""
     browser = _launch_browser(playwright)
@@ -181,8 +189,8 @@ def _steps(playwright, presenter_url: str, follower_urls: list[str], server_pid:
         page.goto(presenter_url, wait_until="load")
         _wait_drawn(page, 90)
         joining = time.perf_counter()
-        thread = _run_followers(follower_urls, logs, ready, stop, errors)
-        deadline = time.perf_counter() + 600
+        thread = _run_followers(follower_urls, logs, ready, stop, errors, arrive_over)
+        deadline = time.perf_counter() + 600 + arrive_over
         while len(ready) + len(errors) < len(follower_urls) and time.perf_counter() < deadline:
             time.sleep(0.2)
         joined_in = time.perf_counter() - joining
@@ -255,10 +263,10 @@ def _one_process(playwright) -> list[dict]:
     server = ViewerServer("--presenter-key", KEY, "--max-sessions", str(FOLLOWERS + 20), timeout=90)
     try:
         run = _steps(playwright, server.url + f"?presenter={KEY}", [server.url + "?follow=1"] * FOLLOWERS,
-                     server.proc.pid)
+                     server.proc.pid, ARRIVAL_S)
     finally:
         server.stop()
-    return _step_rows("1 process, in-process hub", run)
+    return _step_rows(f"1 process, in-process hub (arriving over {ARRIVAL_S:.0f} s)", run)
 
 
 def _two_workers(playwright, workdir: Path) -> list[dict]:

@@ -7,7 +7,7 @@ import logging
 
 from viewer import follow
 from viewer.serve.gate import (FULL_PAGE, TOO_MANY_KEYS_PAGE, Gate, KeyAttempts, default_max_sessions,
-                         redact_uri)
+                         live_sessions, redact_uri)
 from viewer.serve.server import display_urls, websocket_origins
 
 KEY = "door-key-9"
@@ -44,6 +44,19 @@ def test_past_max_sessions_readers_get_the_full_page_and_the_presenter_gets_in()
     assert gate.check("a", None, 3) == (503, FULL_PAGE)
     assert "The class is full" in FULL_PAGE
     assert gate.check("a", KEY, 3) is None
+
+
+def test_a_session_whose_socket_went_elsewhere_stops_counting_against_the_limit():
+    """With ``--workers`` on one port a page's socket may reach the other worker; the session
+    its page request made here then holds nobody and must not fill the class."""
+    from bokeh.document import Document
+    from bokeh.server.session import ServerSession
+
+    orphan = ServerSession("orphan", Document(), io_loop=None)
+    reader = ServerSession("reader", Document(), io_loop=None)
+    reader.subscribe(object())  # a websocket connection
+    assert live_sessions([orphan, reader]) == 2  # just made: its socket may be on the way
+    assert live_sessions([orphan, reader], grace_s=0) == 1  # later: only the connected reader
 
 
 def test_a_grant_stands_in_for_the_key_for_a_while_on_any_hub():

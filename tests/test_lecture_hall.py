@@ -203,19 +203,27 @@ def test_the_page_of_the_presenter_link_carries_a_grant_never_the_key(start_view
 
 
 @pytest.mark.browser
-def test_past_max_sessions_the_class_is_full(page, page_guard, start_viewer):
+def test_past_max_sessions_the_class_is_full(browser, page, page_guard, start_viewer):
     server = start_viewer("--max-sessions", "2", "--presenter-key", KEY)
     assert "Up to 2 readers at once" in server.output
-    assert fetch(server.url)[0] == 200
-    assert fetch(server.url)[0] == 200
-    code, html = fetch(server.url)
-    assert code == 503 and "The class is full" in html
-    assert fetch(server.url + f"?presenter={KEY}")[0] == 200  # the teacher still gets in
-    page_guard.allow_console(r"status of 503")
-    response = page.goto(server.url, wait_until="load")
-    assert response.status == 503
-    expect(page.locator("h1")).to_have_text("The class is full")
-    save_shot(page, "hall-class-full")
+    readers = [new_guarded_page(browser, page_guard) for _ in range(2)]
+    try:
+        for reader in readers:  # two readers take the two places
+            open_view(reader, server.url)
+        code, html = fetch(server.url)
+        assert code == 503 and "The class is full" in html
+        assert fetch(server.url + f"?presenter={KEY}")[0] == 200  # the teacher still gets in
+        page_guard.allow_console(r"status of 503")
+        response = page.goto(server.url, wait_until="load")
+        assert response.status == 503
+        expect(page.locator("h1")).to_have_text("The class is full")
+        save_shot(page, "hall-class-full")
+        # A reader leaves: after a moment, the next one gets in.
+        readers.pop().context.close()
+        wait_until(lambda: fetch(server.url)[0] == 200, 30, "a place to free up")
+    finally:
+        for reader in readers:
+            reader.context.close()
 
 
 # --------------------------------------------------------------------------- soak

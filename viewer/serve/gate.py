@@ -10,8 +10,9 @@ Before a page (and so a session) is made, :class:`Gate` looks at the request:
 * a right key is swapped, in the request the page is made from, for a short-lived grant
   (:func:`viewer.follow.presenter_grant`): the session claims the presenter role with it as
   with the key, and the page's HTML (its session token) never carries the key;
-* past ``max_sessions`` live sessions in this process, a reader gets HTTP 503 with a page
-  saying *The class is full* (the presenter, holding the key, still gets in).
+* past ``max_sessions`` live sessions in this process (:func:`live_sessions`), a reader gets
+  HTTP 503 with a page saying *The class is full* (the presenter, holding the key, still gets
+  in).
 
 :func:`install` puts the gate in front of a bokeh server's page handler.
 """
@@ -40,6 +41,19 @@ SESSION_MB = 20
 RESERVED_MB = 1024
 #: ... and never fewer than this.
 MIN_SESSIONS = 10
+
+
+#: A session with no websocket is counted this long after it was made (its page's socket is on
+#: the way).  With ``--workers`` on one port the socket often reaches the other worker, which
+#: opens the session there: this one is never connected, holds no reader, and the server drops it.
+CONNECT_GRACE_S = 5.0
+
+
+def live_sessions(sessions, grace_s: float = CONNECT_GRACE_S) -> int:
+    """The sessions that hold a reader: connected now, or made (or left) under ``grace_s``
+    seconds ago.  ``sessions`` are bokeh ``ServerSession``s."""
+    grace_ms = grace_s * 1000.0
+    return sum(1 for s in sessions if s.connection_count > 0 or s.milliseconds_since_last_unsubscribe < grace_ms)
 
 
 def default_max_sessions(cpus: int | None = None, memory_mb: int | None = None) -> int:
@@ -205,7 +219,8 @@ def _gated(handler_class, gate: Gate):
     class GatedDocHandler(handler_class):
         async def prepare(self):
             key = _first_argument(self.request.arguments, "presenter")
-            verdict = gate.check(self.request.remote_ip or "unknown", key, len(self.application_context.sessions))
+            verdict = gate.check(self.request.remote_ip or "unknown", key,
+                                 live_sessions(self.application_context.sessions))
             if verdict is None and key is not None and gate.grant is not None and gate.key_matches(key):
                 self.request.arguments["presenter"] = [gate.grant().encode()]
             if verdict is not None:

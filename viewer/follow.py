@@ -106,7 +106,93 @@ def key_matches(server_key: str, given) -> bool:
         and int(parts[1]) >= time.time()
 
 
-class PresenterHub:
+class HubBase:
+    """What both hubs do alike: the key check, the followers' callbacks and the status lines.
+    A hub sets ``key``, ``limiter``, ``_lock``, ``_view``, ``_followers`` and ``_watchers``, and
+    says who presents here (:meth:`_local_presenter`)."""
+
+    key: str
+    limiter: TryLimiter
+
+    def key_matches(self, key: str | None) -> bool:
+        """Whether ``key`` is this server's presenter key, or a grant of it (:func:`presenter_grant`),
+        compared in constant time."""
+        return key_matches(self.key, key)
+
+    def _key_accepted(self, key: str | None, client: str) -> bool:
+        """Whether a claim with ``key`` may stand.  A client (network address) that gave a wrong
+        key :data:`TRIES_PER_WINDOW` times in a minute is refused without its key being
+        compared; each wrong key is logged, never the key."""
+        if not key:
+            return False
+        if not self.limiter.allowed(client):
+            log.warning("presenter key refused: too many wrong keys from %s", client or "this process")
+            return False
+        if not self.key_matches(key):
+            self.limiter.failed(client)
+            log.warning("wrong presenter key from %s", client or "this process")
+            return False
+        return True
+
+    @property
+    def view(self) -> Any:
+        """The presenter's latest published view (None before the first)."""
+        return self._view
+
+    def follow(self, session: int, tell: Callable[[Any], None]) -> Any:
+        """``session`` follows from now on: ``tell(view)`` is called with each new view.
+        Returns the presenter's current view (None if there is none yet) to show at once."""
+        with self._lock:
+            self._followers[session] = tell
+            self._followers_changed()
+            view = self._view
+        self._tell_presenter()
+        return view
+
+    def unfollow(self, session: int) -> None:
+        with self._lock:
+            if self._followers.pop(session, None) is not None:
+                self._followers_changed()
+        self._tell_presenter()
+
+    def is_following(self, session: int) -> bool:
+        return session in self._followers
+
+    def _followers_changed(self) -> None:
+        """Called under the lock when this process's followers changed."""
+
+    # ------------------------------------------------------------------ status lines
+
+    def watch(self, session: int, changed: Callable[[], None]) -> None:
+        """``changed()`` is called whenever the presenter or the number of followers changes
+        (and, with a state server, whether following is paused)."""
+        with self._lock:
+            self._watchers[session] = changed
+
+    def _tell_watchers(self) -> None:
+        with self._lock:
+            watchers = list(self._watchers.values())
+        for changed in watchers:
+            self._notify(changed)
+
+    def _tell_presenter(self) -> None:
+        """The number of followers changed: only the presenter's page shows it.  (Telling every
+        page made each arrival cost every session an update: 300 arrivals, 45,000 updates.)"""
+        with self._lock:
+            presenter = self._local_presenter()
+            changed = self._watchers.get(presenter) if presenter is not None else None
+        if changed is not None:
+            self._notify(changed)
+
+    def _local_presenter(self) -> int | None:
+        """The presenter's session id if it is a session of this process."""
+        raise NotImplementedError
+
+    def _notify(self, changed: Callable[[], None]) -> None:
+        changed()
+
+
+class PresenterHub(HubBase):
     """The presenter's latest view and the sessions following it (thread-safe)."""
 
     def __init__(self, key: str | None = None, limiter: TryLimiter | None = None):
@@ -125,23 +211,9 @@ class PresenterHub:
         """An id for one browser session (used to tell the presenter apart)."""
         return next(self._ids)
 
-    def key_matches(self, key: str | None) -> bool:
-        """Whether ``key`` is this server's presenter key, or a grant of it (:func:`presenter_grant`),
-        compared in constant time."""
-        return key_matches(self.key, key)
-
     def claim(self, session: int, key: str | None, client: str = "") -> bool:
-        """Make ``session`` the presenter if it holds the key (a newer claim wins).  A client
-        (network address) that gave a wrong key :data:`TRIES_PER_WINDOW` times in a minute is
-        refused without its key being compared; each wrong key is logged, never the key."""
-        if not key:
-            return False
-        if not self.limiter.allowed(client):
-            log.warning("presenter key refused: too many wrong keys from %s", client or "this process")
-            return False
-        if not self.key_matches(key):
-            self.limiter.failed(client)
-            log.warning("wrong presenter key from %s", client or "this process")
+        """Make ``session`` the presenter if it holds the key (a newer claim wins)."""
+        if not self._key_accepted(key, client):
             return False
         with self._lock:
             self._presenter = session
@@ -150,6 +222,9 @@ class PresenterHub:
 
     def is_presenter(self, session: int) -> bool:
         return self._presenter is not None and self._presenter == session
+
+    def _local_presenter(self) -> int | None:
+        return self._presenter
 
     @property
     def presenter_connected(self) -> bool:
@@ -190,48 +265,6 @@ class PresenterHub:
         for tell in followers:
             tell(view)
         return True
-
-    @property
-    def view(self) -> Any:
-        """The presenter's latest published view (None before the first)."""
-        return self._view
-
-    def follow(self, session: int, tell: Callable[[Any], None]) -> Any:
-        """``session`` follows from now on: ``tell(view)`` is called with each new view.
-        Returns the presenter's current view (None if there is none yet) to show at once."""
-        with self._lock:
-            self._followers[session] = tell
-        self._tell_presenter()
-        return self._view
-
-    def unfollow(self, session: int) -> None:
-        with self._lock:
-            self._followers.pop(session, None)
-        self._tell_presenter()
-
-    def is_following(self, session: int) -> bool:
-        return session in self._followers
-
-    # ------------------------------------------------------------------ status lines
-
-    def watch(self, session: int, changed: Callable[[], None]) -> None:
-        """``changed()`` is called whenever the presenter or the number of followers changes."""
-        with self._lock:
-            self._watchers[session] = changed
-
-    def _tell_watchers(self) -> None:
-        with self._lock:
-            watchers = list(self._watchers.values())
-        for changed in watchers:
-            changed()
-
-    def _tell_presenter(self) -> None:
-        """The number of followers changed: only the presenter's page shows it.  (Telling every
-        page made each arrival cost every session an update: 300 arrivals, 45,000 updates.)"""
-        with self._lock:
-            changed = self._watchers.get(self._presenter) if self._presenter is not None else None
-        if changed is not None:
-            changed()
 
 
 _HUB: list = []

@@ -40,7 +40,7 @@ from collections.abc import Callable
 from typing import Any
 
 
-from viewer.follow import key_matches, new_key
+from viewer.follow import HubBase, TryLimiter, new_key
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +56,13 @@ from viewer.follow_wire import (  # noqa: F401  (the hub's public names)
 )
 
 
-class RedisPresenterHub(RedisLink):
+class RedisPresenterHub(HubBase, RedisLink):
     """The presenter's latest view and the sessions following it, shared through Redis
     (thread-safe; one per server process, as :class:`viewer.follow.PresenterHub`)."""
 
     def __init__(self, key: str | None = None, url: str = "redis://127.0.0.1:6379/0"):
         self.key = key or new_key()
+        self.limiter = TryLimiter()
         self.url = url
         space = hashlib.sha256(f"hip-viewer presenter {self.key}".encode()).hexdigest()[:16]
         self._presenter_key = f"hip-viewer:{space}:presenter"
@@ -89,25 +90,10 @@ class RedisPresenterHub(RedisLink):
                 pass  # not on a running loop (a test, a script): callbacks run on the thread
         return self._id_base + next(self._ids)
 
-    def key_matches(self, key: str | None) -> bool:
-        """Whether ``key`` is this server's presenter key, or a grant of it
-        (:func:`viewer.follow.presenter_grant`), compared in constant time."""
-        return key_matches(self.key, key)
-
     def claim(self, session: int, key: str | None, client: str = "") -> bool:
         """Make ``session`` the presenter if it holds the key (a newer claim wins, on any
         process); wrong keys are limited per client as in :class:`viewer.follow.PresenterHub`."""
-        from viewer.follow import TryLimiter
-
-        if not key:
-            return False
-        limiter = self.__dict__.setdefault("limiter", TryLimiter())
-        if not limiter.allowed(client):
-            log.warning("presenter key refused: too many wrong keys from %s", client or "this process")
-            return False
-        if not self.key_matches(key):
-            limiter.failed(client)
-            log.warning("wrong presenter key from %s", client or "this process")
+        if not self._key_accepted(key, client):
             return False
         self.start()
         with self._lock:
@@ -162,6 +148,8 @@ class RedisPresenterHub(RedisLink):
     def publish(self, session: int, view: Any) -> bool:
         """The presenter's view changed: keep it, tell this process's followers, send it to
         the others.  Ignored (False) from any session but the presenter's."""
+        if not self.is_presenter(session):
+            return False
         wire = encode_view(view)
         with self._lock:
             if not self.is_presenter(session):
@@ -175,51 +163,16 @@ class RedisPresenterHub(RedisLink):
             tell(view)
         return True
 
-    @property
-    def view(self) -> Any:
-        """The presenter's latest published view (None before the first)."""
-        return self._view
-
     def follow(self, session: int, tell: Callable[[Any], None]) -> Any:
-        """``session`` follows from now on: ``tell(view)`` is called with each new view.
-        Returns the presenter's current view (None if there is none yet) to show at once."""
         self.start()
-        with self._lock:
-            self._followers[session] = tell
-            self._followers_dirty = True
-            self._wake.notify_all()
-            view = self._view
-        self._tell_presenter()
-        return view
+        return super().follow(session, tell)
 
-    def unfollow(self, session: int) -> None:
-        with self._lock:
-            if self._followers.pop(session, None) is not None:
-                self._followers_dirty = True
-                self._wake.notify_all()
-        self._tell_presenter()
+    def _followers_changed(self) -> None:
+        self._followers_dirty = True
+        self._wake.notify_all()
 
-    def is_following(self, session: int) -> bool:
-        return session in self._followers
+    def _local_presenter(self) -> int | None:
+        return self._presenter if self._presenter_local else None
 
-    # ------------------------------------------------------------------ status lines
-
-    def watch(self, session: int, changed: Callable[[], None]) -> None:
-        """``changed()`` is called whenever the presenter, the number of followers, or
-        :attr:`paused` changes."""
-        with self._lock:
-            self._watchers[session] = changed
-
-    def _tell_watchers(self) -> None:
-        with self._lock:
-            watchers = list(self._watchers.values())
-        for changed in watchers:
-            self._safely(changed)
-
-    def _tell_presenter(self) -> None:
-        """The number of followers changed: only the presenter's page (if on this process)
-        shows it."""
-        with self._lock:
-            changed = self._watchers.get(self._presenter) if self._presenter_local else None
-        if changed is not None:
-            self._safely(changed)
+    def _notify(self, changed: Callable[[], None]) -> None:
+        self._safely(changed)

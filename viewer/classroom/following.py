@@ -108,7 +108,8 @@ class Following(param.Parameterized):
     def _on_change(self, *events) -> None:
         """Publish while presenting; leave the presenter's view on the reader's own change."""
         state = self.state
-        self.hub.publish(self.id, state.snapshot())  # ignored unless this session presents
+        if self.hub.is_presenter(self.id):
+            self.hub.publish(self.id, state.snapshot())
         if state.changed_by == "presenter" or not state.following:
             return
         if any(e.name not in PERSONAL_PARAMS for e in events):

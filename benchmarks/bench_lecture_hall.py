@@ -328,6 +328,9 @@ def _held_rows(workdir: Path) -> list[dict]:
         server.stop()
         redis.stop()
     held = sum(1 for r in results if r["ok"])
+    failed = sorted({r["error"] for r in results if not r["ok"]})
+    if failed:
+        print(f"{len(results) - held} session(s) without their scene: {failed[:3]}", file=sys.stderr)
     label = f"--workers {WORKERS}"
     if exited is not None:
         return [{"benchmark": f"Sessions held at once by {label}: the server exited during the run",

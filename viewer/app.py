@@ -113,7 +113,7 @@ def create_app(content_dirs=(), tour_file=None):
     """The viewer page for one browser session (``tour_file``: the guided tour, by default the
     built-in one)."""
     keep_panel_resources_local()
-    pn.extension("vtk", notifications=False, global_css=[PAGE_CSS], raw_css=[ACCESS_CSS])
+    pn.extension(notifications=False, global_css=[PAGE_CSS], raw_css=[ACCESS_CSS])
     served = pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
     app = HipViewerApp(content_dirs, query=_session_query(), defer_scene=served, tour_file=tour_file, served=served)
     if served:

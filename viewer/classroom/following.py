@@ -129,7 +129,8 @@ class Following(param.Parameterized):
     def _show_latest(self) -> None:
         view, self._latest = self._latest, None
         if view is not None and self.hub.is_following(self.id):
-            self.show(view)
+            with pn.io.hold():  # the 3D view, camera buttons, card ... in one message to the page
+                self.show(view)
 
     def show(self, view) -> None:
         """Show the presenter's ``view`` here, keeping this reader's reading level and mode."""

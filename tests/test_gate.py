@@ -7,7 +7,7 @@ import logging
 
 from viewer import follow
 from viewer.serve.gate import (FULL_PAGE, TOO_MANY_KEYS_PAGE, Gate, KeyAttempts, default_max_sessions,
-                         live_sessions, redact_uri)
+                         live_sessions, redact_uri, worker_share)
 from viewer.serve.server import display_urls, websocket_origins
 
 KEY = "door-key-9"
@@ -57,6 +57,18 @@ def test_a_session_whose_socket_went_elsewhere_stops_counting_against_the_limit(
     reader.subscribe(object())  # a websocket connection
     assert live_sessions([orphan, reader]) == 2  # just made: its socket may be on the way
     assert live_sessions([orphan, reader], grace_s=0) == 1  # later: only the connected reader
+
+
+def test_each_worker_has_room_for_the_kernels_random_split_of_a_full_class():
+    import random
+
+    assert worker_share(150, 1) == 150
+    share = worker_share(320, 2)
+    assert share == 178 and worker_share(3, 2) <= 3
+    # A full class spread at random over two workers fits about 39 times in 40.
+    rng = random.Random(7)
+    fits = sum(max(n := sum(rng.random() < 0.5 for _ in range(320)), 320 - n) <= share for _ in range(400))
+    assert fits >= 0.95 * 400
 
 
 def test_a_grant_stands_in_for_the_key_for_a_while_on_any_hub():

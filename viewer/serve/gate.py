@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import logging
+import math
 import os
 import re
 import threading
@@ -66,6 +67,21 @@ def default_max_sessions(cpus: int | None = None, memory_mb: int | None = None) 
         except (ValueError, OSError, AttributeError):
             memory_mb = 4096
     return max(MIN_SESSIONS, min(SESSIONS_PER_CPU * cpus, (memory_mb - RESERVED_MB) // SESSION_MB))
+
+
+def worker_share(limit: int, workers: int) -> int:
+    """Each worker's part of a ``limit`` of readers served by ``workers`` processes on one port.
+
+    The kernel hands each new connection to one of the workers at random (``SO_REUSEPORT``
+    hashes the client's address and port), so of a full class of ``limit`` readers a worker gets
+    a binomial count: mean ``limit p``, standard deviation ``sqrt(limit p (1 - p))`` with
+    ``p = 1 / workers``.  The share is the mean plus two standard deviations (a worker is that
+    full in about one full class in 40), and never more than ``limit``: an even split turned
+    readers away while the other worker had room."""
+    if workers <= 1:
+        return limit
+    p = 1.0 / workers
+    return min(limit, math.ceil(limit * p + 2.0 * math.sqrt(limit * p * (1.0 - p))))
 
 
 def _page(title: str, text: str) -> str:

@@ -143,8 +143,8 @@ def serve(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequence[str]
 
     ``workers`` processes share the port (``state_url``, a Redis URL, is then required);
     ``max_sessions`` readers at once in all (the default from
-    :func:`viewer.serve.gate.default_max_sessions`), split evenly among the workers; past it a
-    reader gets the "class is full" page.  ``public_urls``: where readers reach this server
+    :func:`viewer.serve.gate.default_max_sessions`), shared among the workers
+    (:func:`viewer.serve.gate.worker_share`); past it a reader gets the "class is full" page.  ``public_urls``: where readers reach this server
     through a proxy (printed, allowed as websocket origins, used for the links).
     """
     from viewer import follow
@@ -166,7 +166,7 @@ def serve(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequence[str]
     key = presenter_key or os.environ.get(follow.KEY_ENV) or follow.new_key()  # one key for every worker
     hub = follow.configure(key, state_url, workers)
     limit = max_sessions or gate.default_max_sessions()
-    per_worker = -(-limit // workers)
+    per_worker = gate.worker_share(limit, workers)
     from viewer.scene.shared import warm_up
 
     if workers > 1:

@@ -69,7 +69,7 @@ class HipViewerApp(pn.viewable.Viewer):
         self.banner = FollowBanner(self.following)
         self.quiz = make_quiz(session, query)
         self.mechanics = MechanicsTab(session)
-        self.access = AccessibleNames(width=0, height=0, margin=0)
+        self.access = AccessibleNames()
         self.layout = layout.PageLayout(self, served=served, mobile=session.mobile)
         page = self.layout.page  # the desktop composition
         self.header, self.sidebar, self.right = page.header, page.sidebar, page.tabs

@@ -20,7 +20,13 @@ from dataclasses import dataclass, field
 
 import panel as pn
 
+from viewer.classroom.following import KeyClaim
+from viewer.classroom.presentation import KeyListener
+from viewer.classroom.quiz_parts import ProgressStore
+from viewer.page_parts import parts_component
+from viewer.panels.access import AccessibleNames
 from viewer.panels.base import APP_CSS
+from viewer.panels.share import AddressBar
 from viewer.screen import BottomSheet, ScreenSize, layout_for
 
 TITLE = "Hip anatomy: gluteus medius"
@@ -163,6 +169,11 @@ def phone(app) -> Page:
 
 COMPOSITIONS = {"desktop": desktop, "tablet": tablet, "phone": phone}
 
+#: The page's invisible parts, one browser component (made with the module: a page learns its
+#: component types from the classes that exist when it loads).
+HiddenParts = parts_component("HiddenParts", [ScreenSize, AddressBar, KeyClaim, KeyListener, AccessibleNames,
+                                              ProgressStore])
+
 #: How long a loaded page waits for its window's size before it takes the desktop layout.
 SIZE_WAIT_MS = 2000
 
@@ -176,12 +187,12 @@ class PageLayout(pn.viewable.Viewer):
         self.app = app
         self.pages: dict[str, Page] = {"desktop": desktop(app)}
         self.kind = None
-        self.screen = ScreenSize(width=0, height=0, margin=0, sizing_mode="fixed")
-        hidden = [app.share.address, app.presenter.keys, app.following.claim_box, app.access, self.screen]
+        self.screen = ScreenSize()
+        parts = [self.screen, app.share.address, app.following.claim_box, app.presenter.keys, app.access]
         if app.quiz is not None:
-            hidden.append(app.quiz.store)
-        self.hidden = hidden
-        self.root = pn.Column(*hidden, sizing_mode="stretch_both", margin=0)
+            parts.append(app.quiz.store)
+        self.hidden = [HiddenParts(parts)]
+        self.root = pn.Column(*self.hidden, sizing_mode="stretch_both", margin=0)
         self.mobile = mobile
         if served:
             # A served page waits for its window's size (a report that comes with the page's

@@ -10,6 +10,8 @@ from __future__ import annotations
 import panel as pn
 import param
 
+from viewer.page_parts import PagePart
+
 
 #: Widths (CSS px) below which the page takes the phone, then the tablet layout.
 PHONE_BELOW = 700
@@ -38,10 +40,11 @@ def layout_for(width: float, height: float = 0.0) -> str:
     return "desktop"
 
 
-class ScreenSize(pn.custom.JSComponent):
+class ScreenSize(PagePart):
     """The window's size in CSS pixels, and whether it has a touch screen (written by the
     page at load and after each resize)."""
 
+    part = "screen"
     inner_width = param.Number(default=0.0, doc="window.innerWidth")
     inner_height = param.Number(default=0.0, doc="window.innerHeight")
     touch = param.Boolean(default=False)

@@ -14,16 +14,18 @@ import panel as pn
 import param
 
 from viewer import follow
+from viewer.page_parts import PagePart
 from viewer.panels.base import APP_CSS, BUTTON_CSS
 from viewer.state import LINK_PARAMS, PERSONAL_PARAMS, parse_bool, query_value
 
 
-class KeyClaim(pn.custom.JSComponent):
+class KeyClaim(PagePart):
     """Reads a presenter key from the address's fragment (``#presenter=KEY``), hands it to
     Python over the page's websocket and removes it from the address bar at once.  A fragment
     never reaches the server in a request: the key stays out of the page's HTML, the server's
     access log and the browser's history."""
 
+    part = "claim"
     key = param.String(default="", doc="the key, once; emptied by Python after the claim")
 
     _esm = """
@@ -58,7 +60,7 @@ class Following(param.Parameterized):
         self.hub = follow.hub()
         self.id = self.hub.new_session()
         self._latest = None  # the presenter's latest view, waiting to be shown here
-        self.claim_box = KeyClaim(width=0, height=0, margin=0, sizing_mode="fixed")
+        self.claim_box = KeyClaim()
         self.claim_box.param.watch(lambda e: self._claim(e.new), "key")
         query = session.query
         key = query_value(query.get("presenter"))
@@ -129,8 +131,7 @@ class Following(param.Parameterized):
     def _show_latest(self) -> None:
         view, self._latest = self._latest, None
         if view is not None and self.hub.is_following(self.id):
-            with pn.io.hold():  # the 3D view, camera buttons, card ... in one message to the page
-                self.show(view)
+            self.show(view)
 
     def show(self, view) -> None:
         """Show the presenter's ``view`` here, keeping this reader's reading level and mode."""

@@ -21,6 +21,7 @@ from pathlib import Path
 import panel as pn
 import param
 
+from viewer.page_parts import PagePart
 from viewer.state import Camera, ViewState, parse_query
 from viewer.tour import Tour, TourNav, step_state
 
@@ -153,10 +154,11 @@ class PresentButton(_ActionMessages, pn.custom.JSComponent):
     _stylesheets = [TOUR_CSS]
 
 
-class KeyListener(pn.custom.JSComponent):
+class KeyListener(PagePart):
     """Presentation keys, reported as ``{"key": action}`` messages while ``active``;
     ``presenting`` says whether presentation mode is on (leaving it leaves full screen)."""
 
+    part = "keys"
     active = param.Boolean(default=False)
     presenting = param.Boolean(default=False)
 
@@ -216,13 +218,10 @@ class KeyListener(pn.custom.JSComponent):
     """
 
     def __init__(self, on_key=None, **params):
-        params.setdefault("width", 0)
-        params.setdefault("height", 0)
-        params.setdefault("margin", 0)
         super().__init__(**params)
         self._on_key = on_key
 
-    def _handle_msg(self, data):
+    def handle_msg(self, data):
         if self._on_key is not None and isinstance(data, dict) and isinstance(data.get("key"), str):
             self._on_key(data["key"])
 

@@ -58,7 +58,7 @@ class QuizPanel(pn.viewable.Viewer):
         self._how = "click"
         self._link_selection = state.selection  # what the page's link selected
 
-        self.store = ProgressStore(width=0, height=0, margin=0, sizing_mode="fixed")
+        self.store = ProgressStore()
         self.store.param.watch(self._on_stored, "ready")
 
         state.param.watch(self._on_list_choice, "selection")

@@ -12,6 +12,7 @@ import panel as pn
 import param
 
 from annotations.quiz import DEFAULT_ROUND, Quiz, generate_questions
+from viewer.page_parts import PagePart
 from viewer.state import query_value
 
 HERE = Path(__file__).parent
@@ -43,13 +44,14 @@ def questions_for(pack) -> tuple:
 # Browser-side pieces
 
 
-class ProgressStore(pn.custom.JSComponent):
+class ProgressStore(PagePart):
     """The quiz progress in the browser's ``localStorage``.
 
     On the page it reports what was stored (``stored``, then ``ready``); whatever Python puts
     in ``save`` is written back (an empty ``save`` removes the record).
     """
 
+    part = "store"
     key = param.String(default=STORAGE_KEY)
     stored = param.String(default="")
     ready = param.Boolean(default=False)

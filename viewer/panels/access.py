@@ -20,12 +20,15 @@ from pathlib import Path
 import panel as pn
 import param
 
+from viewer.page_parts import PagePart
+
 ACCESS_CSS = (Path(__file__).parent.parent / "static" / "access.css").read_text(encoding="utf-8")
 
 
-class AccessibleNames(pn.custom.JSComponent):
+class AccessibleNames(PagePart):
     """Names the page's unnamed sliders, checkboxes and number-input arrows (see the module)."""
 
+    part = "access"
     names = param.Dict(default={}, doc="CSS class of a widget -> its accessible name (else its own title)")
 
     _esm = """

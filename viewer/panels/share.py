@@ -13,6 +13,7 @@ from __future__ import annotations
 import panel as pn
 import param
 
+from viewer.page_parts import PagePart
 from viewer.panels.base import APP_CSS, BUTTON_CSS
 from viewer.state import LINK_PARAMS, ViewState, to_search
 
@@ -20,11 +21,12 @@ from viewer.state import LINK_PARAMS, ViewState, to_search
 URL_DEBOUNCE_MS = 400
 
 
-class AddressBar(pn.custom.JSComponent):
+class AddressBar(PagePart):
     """Keeps the address bar on the current view's link by *replacing* the page's history
     entry (Panel's own Location pushes one per change, so Back would walk through every turn
     of the camera without changing the view)."""
 
+    part = "address"
     search = param.String(default="")
 
     _esm = """
@@ -102,7 +104,7 @@ class ShareBox(pn.viewable.Viewer):
         #: ``link_base(snapshot)``: the view a link is written relative to (a tour step's).
         self.link_base = link_base or (lambda snapshot: None)
         self._pending = False
-        self.address = AddressBar(width=0, height=0, margin=0)
+        self.address = AddressBar()
         self.link = ShareLink(on_screenshot=lambda: session.state.param.trigger("screenshot"),
                               sizing_mode="stretch_width", margin=(0, 5))
         session.state.param.watch(self._view_changed, list(LINK_PARAMS))

@@ -71,8 +71,6 @@ class HipViewerApp(pn.viewable.Viewer):
         self.mechanics = MechanicsTab(session)
         self.access = AccessibleNames()
         self.layout = layout.PageLayout(self, served=served, mobile=session.mobile)
-        page = self.layout.page  # the desktop composition
-        self.header, self.sidebar, self.right = page.header, page.sidebar, page.tabs
         if not defer_scene:
             self.scene.build()
 
@@ -80,6 +78,19 @@ class HipViewerApp(pn.viewable.Viewer):
         return self.layout.root
 
     # --- the session, for notebooks and tests ------------------------------------------------
+    @property
+    def header(self):
+        """The desktop composition's header (its sidebar and side tabs below)."""
+        return self.layout.page.header
+
+    @property
+    def sidebar(self):
+        return self.layout.page.sidebar
+
+    @property
+    def right(self):
+        return self.layout.page.tabs
+
     @property
     def notices(self) -> list[str]:
         return self.state.notices
@@ -124,12 +135,30 @@ def create_app(content_dirs=(), tour_file=None):
     return app.__panel__()
 
 
+#: Closed sessions are collected together once closing has paused this long (seconds).
+RELEASE_AFTER_S = 2.0
+_release = {"timer": None}
+
+
 def _release_memory(session_context) -> None:
-    """A session closed: collect its objects now and hand the freed pages back to the system
-    (glibc's ``malloc_trim``), so a long lesson's comings and goings do not grow the server."""
+    """A session closed: soon, collect its objects and hand the freed pages back to the system,
+    so a long lesson's comings and goings do not grow the server.  A full collection of a
+    server's heap costs about 50 ms, and the server discards closed sessions in batches (a class
+    leaves at once): one collection follows each batch, :data:`RELEASE_AFTER_S` after its last."""
+    from tornado.ioloop import IOLoop
+
+    loop = IOLoop.current()
+    if _release["timer"] is not None:
+        loop.remove_timeout(_release["timer"])
+    _release["timer"] = loop.call_later(RELEASE_AFTER_S, _collect)
+
+
+def _collect() -> None:
+    """Collect unreachable objects and return freed pages to the system (glibc's ``malloc_trim``)."""
     import ctypes
     import gc
 
+    _release["timer"] = None
     gc.collect()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)

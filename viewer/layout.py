@@ -185,7 +185,7 @@ class PageLayout(pn.viewable.Viewer):
     def __init__(self, app, served: bool, mobile: bool = False, **params):
         super().__init__(**params)
         self.app = app
-        self.pages: dict[str, Page] = {"desktop": desktop(app)}
+        self.pages: dict[str, Page] = {}  # each composition is made when first shown
         self.kind = None
         self.screen = ScreenSize()
         parts = [self.screen, app.share.address, app.following.claim_box, app.presenter.keys, app.access]
@@ -224,17 +224,23 @@ class PageLayout(pn.viewable.Viewer):
     def show(self, kind: str) -> None:
         if kind == self.kind:
             return
-        if kind not in self.pages:
-            self.pages[kind] = COMPOSITIONS[kind](self.app)
+        self.composition(kind)
         self.kind = kind
         # Empty the slot first: a view shown in the old layout lets go of its page model
         # before the new layout makes its own.
         self.root.objects = list(self.hidden)
         self.root.objects = [self.pages[kind].root, *self.hidden]
 
+    def composition(self, kind: str) -> Page:
+        """The ``kind`` composition of this page's views (made on first use)."""
+        if kind not in self.pages:
+            self.pages[kind] = COMPOSITIONS[kind](self.app)
+        return self.pages[kind]
+
     @property
     def page(self) -> Page:
-        return self.pages["desktop"]
+        """The desktop composition."""
+        return self.composition("desktop")
 
     def __panel__(self):
         return self.root

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from benchmarks.bench_sessions import (
     MB,
+    _chromium_cpu_s,
     TOKEN_PATTERN,
     _document_ready_patch,
     _launch_browser,
@@ -149,6 +150,13 @@ def _server_cpu_s(pid: int) -> float:
     return total
 
 
+def _own_cpu_s() -> float:
+    """CPU seconds of this process: the followers' websocket clients reading every patch (in a
+    hall, each reader's own device does that), the Playwright driver and the step loop."""
+    times = os.times()
+    return times.user + times.system
+
+
 def _server_idle(pid: int, limit: float = 600.0) -> None:
     """Wait until the server's processes use under a tenth of a core over two seconds: a
     session that sent ``document_ready`` still builds its 3D view and sends its meshes."""
@@ -202,7 +210,7 @@ def _steps(playwright, presenter_url: str, follower_urls: list[str], server_pid:
                   file=sys.stderr)
         logs = live
         latencies, missed = [], 0
-        cpu0 = _server_cpu_s(server_pid)
+        cpu0, clients0, chromium0 = _server_cpu_s(server_pid), _own_cpu_s(), _chromium_cpu_s()
         for step in range(STEPS):
             button = page.locator(f".cam-{('posterior', 'anterior')[step % 2]} button")
             t0 = time.perf_counter()
@@ -222,9 +230,11 @@ def _steps(playwright, presenter_url: str, follower_urls: list[str], server_pid:
                       file=sys.stderr)
             _quiet(logs, 1.0, 15)
         cpu = _server_cpu_s(server_pid) - cpu0
+        clients, chromium = _own_cpu_s() - clients0, _chromium_cpu_s() - chromium0
         page.context.close()
         return {"latencies": latencies, "missed": missed, "joined": len(live), "joined_in": joined_in,
-                "cpu_per_step": cpu / STEPS}
+                "cpu_per_step": cpu / STEPS, "clients_per_step": clients / STEPS,
+                "chromium_per_step": chromium / STEPS}
     finally:
         stop.set()
         if thread is not None:
@@ -252,6 +262,10 @@ def _step_rows(label: str, run: dict) -> list[dict]:
          "value": _percentile(latencies, 0.95), "unit": "s", "goal": f"<= {STEP_GOAL_S:g}"},
         {"benchmark": f"Server CPU time per presenter step, {label} (all processes)",
          "value": run["cpu_per_step"], "unit": "s", "goal": "(informative)"},
+        {"benchmark": f"Follower clients' CPU time per step (this benchmark's process, same two cores), {label}",
+         "value": run["clients_per_step"], "unit": "s", "goal": "(informative)"},
+        {"benchmark": f"Presenter's Chromium CPU time per step (same two cores), {label}",
+         "value": run["chromium_per_step"], "unit": "s", "goal": "(informative)"},
         {"benchmark": f"Server CPU time per step per follower, {label}",
          "value": 1000 * run["cpu_per_step"] / max(joined, 1), "unit": "ms", "goal": "(informative)"},
         {"benchmark": f"Presenter steps not seen by every follower within 10 s, {label}",

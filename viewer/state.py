@@ -98,12 +98,16 @@ class SessionState(param.Parameterized):
         return ViewState(**{name: getattr(self, name) for name in LINK_PARAMS})
 
     def apply(self, view: ViewState, source: str = "reader") -> None:
-        """Show ``view``: every link parameter at once (watchers are told once, together)."""
+        """Show ``view``: every link parameter that differs, at once (watchers are told once,
+        together).  Each value is compared here once, not by each of its watchers: a hall's
+        followers apply every step of the presenter's, most of it unchanged."""
         values = {name: getattr(view, name) for name in LINK_PARAMS}
         values["opacity"] = dict(values["opacity"])
         values["hidden"] = frozenset(values["hidden"])
+        changed = {name: value for name, value in values.items()
+                   if not Comparator.is_equal(getattr(self, name), value)}
         with self.source(source):
-            self.param.update(**values)
+            self.param.update(**changed)
 
     def posture(self) -> dict[str, float]:
         return {name: float(getattr(self, name)) for name in POSTURE_PARAMS}

@@ -10,9 +10,9 @@ Before a page (and so a session) is made, :class:`Gate` looks at the request:
 * a right key is swapped, in the request the page is made from, for a short-lived grant
   (:func:`viewer.follow.presenter_grant`): the session claims the presenter role with it as
   with the key, and the page's HTML (its session token) never carries the key;
-* past ``max_sessions`` live sessions in this process (:func:`live_sessions`), a reader gets
-  HTTP 503 with a page saying *The class is full* (the presenter, holding the key, still gets
-  in).
+* past ``max_sessions`` live sessions (:func:`live_sessions`; with several workers, all of
+  theirs, :class:`SessionCounts`), a reader gets HTTP 503 with a page saying *The class is
+  full* (the presenter, holding the key, still gets in).
 
 :func:`install` puts the gate in front of a bokeh server's page handler.
 """
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import html
 import logging
-import math
 import os
 import re
 import threading
@@ -69,19 +68,28 @@ def default_max_sessions(cpus: int | None = None, memory_mb: int | None = None) 
     return max(MIN_SESSIONS, min(SESSIONS_PER_CPU * cpus, (memory_mb - RESERVED_MB) // SESSION_MB))
 
 
-def worker_share(limit: int, workers: int) -> int:
-    """Each worker's part of a ``limit`` of readers served by ``workers`` processes on one port.
+#: How often a worker records its live sessions for the others (ms).
+COUNT_REFRESH_MS = 2000
 
-    The kernel hands each new connection to one of the workers at random (``SO_REUSEPORT``
-    hashes the client's address and port), so of a full class of ``limit`` readers a worker gets
-    a binomial count: mean ``limit p``, standard deviation ``sqrt(limit p (1 - p))`` with
-    ``p = 1 / workers``.  The share is the mean plus two standard deviations (a worker is that
-    full in about one full class in 40), and never more than ``limit``: an even split turned
-    readers away while the other worker had room."""
-    if workers <= 1:
-        return limit
-    p = 1.0 / workers
-    return min(limit, math.ceil(limit * p + 2.0 * math.sqrt(limit * p * (1.0 - p))))
+
+class SessionCounts:
+    """The live sessions of each worker of one server, in memory the workers share (made before
+    they fork), so that ``--max-sessions`` holds for the server as a whole.
+
+    The workers share one listening socket and a new connection goes to whichever is first to
+    accept it, often the least busy: the split between workers is uneven and changes with the
+    load, so no fixed share per worker fits (an even split turned readers away from one worker
+    while the other had room)."""
+
+    def __init__(self, workers: int):
+        import multiprocessing
+
+        self._slots = multiprocessing.Array("i", workers, lock=False)  # one writer per slot
+
+    def update(self, worker: int, live: int) -> int:
+        """Record ``worker``'s own count and return the server's."""
+        self._slots[worker] = live
+        return sum(self._slots)
 
 
 def _page(title: str, text: str) -> str:
@@ -147,11 +155,17 @@ class Gate:
     """Decides, per page request, whether a session may be made."""
 
     def __init__(self, key_matches: Callable[[str | None], bool], max_sessions: int | None = None,
-                 attempts: KeyAttempts | None = None, grant: Callable[[], str] | None = None):
+                 attempts: KeyAttempts | None = None, grant: Callable[[], str] | None = None,
+                 counts: SessionCounts | None = None, worker: int = 0):
         self.key_matches = key_matches
         self.grant = grant
         self.max_sessions = max_sessions
         self.attempts = attempts or KeyAttempts()
+        self.counts, self.worker = counts, worker
+
+    def server_sessions(self, own: int) -> int:
+        """The server's live sessions, given this process's own (``own``)."""
+        return own if self.counts is None else self.counts.update(self.worker, own)
 
     def check(self, client: str, presenter_key: str | None, live_sessions: int) -> tuple[int, str] | None:
         """None to let the page be made, else ``(HTTP status, HTML page)``."""
@@ -218,6 +232,13 @@ def install(server, gate: Gate) -> None:
             replaced += 1
     if not replaced:
         raise RuntimeError("no page handler found to guard")
+    if gate.counts is not None:
+        # Readers leave without a page request here: keep this worker's count fresh for the others.
+        from tornado.ioloop import PeriodicCallback
+
+        contexts = server._tornado._applications.values()
+        PeriodicCallback(lambda: gate.server_sessions(sum(live_sessions(c.sessions) for c in contexts)),
+                         COUNT_REFRESH_MS).start()
 
 
 def _rules(app):
@@ -236,7 +257,7 @@ def _gated(handler_class, gate: Gate):
         async def prepare(self):
             key = _first_argument(self.request.arguments, "presenter")
             verdict = gate.check(self.request.remote_ip or "unknown", key,
-                                 live_sessions(self.application_context.sessions))
+                                 gate.server_sessions(live_sessions(self.application_context.sessions)))
             if verdict is None and key is not None and gate.grant is not None and gate.key_matches(key):
                 self.request.arguments["presenter"] = [gate.grant().encode()]
             if verdict is not None:

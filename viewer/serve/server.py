@@ -143,8 +143,8 @@ def serve(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequence[str]
 
     ``workers`` processes share the port (``state_url``, a Redis URL, is then required);
     ``max_sessions`` readers at once in all (the default from
-    :func:`viewer.serve.gate.default_max_sessions`), shared among the workers
-    (:func:`viewer.serve.gate.worker_share`); past it a reader gets the "class is full" page.  ``public_urls``: where readers reach this server
+    :func:`viewer.serve.gate.default_max_sessions`), counted across the workers
+    (:class:`viewer.serve.gate.SessionCounts`); past it a reader gets the "class is full" page.  ``public_urls``: where readers reach this server
     through a proxy (printed, allowed as websocket origins, used for the links).
     """
     from viewer import follow
@@ -166,7 +166,7 @@ def serve(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequence[str]
     key = presenter_key or os.environ.get(follow.KEY_ENV) or follow.new_key()  # one key for every worker
     hub = follow.configure(key, state_url, workers)
     limit = max_sessions or gate.default_max_sessions()
-    per_worker = gate.worker_share(limit, workers)
+    counts = gate.SessionCounts(workers) if workers > 1 else None  # before the workers fork
     from viewer.scene.shared import warm_up
 
     if workers > 1:
@@ -174,14 +174,15 @@ def serve(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequence[str]
     parent = os.getpid()
     server = make_server(host, port, content_dirs, show=False, tour_file=tour_file, workers=workers,
                          public_urls=public_urls)
-    gate.install(server, gate.Gate(hub.key_matches, per_worker,
-                                   grant=lambda: follow.presenter_grant(hub.key)))
-    first = workers == 1
+    worker = 0
     if workers > 1:
         from tornado.process import task_id
 
-        first = task_id() == 0
+        worker = task_id() or 0
         _stop_with_parent(server, parent)
+    first = worker == 0
+    gate.install(server, gate.Gate(hub.key_matches, limit, grant=lambda: follow.presenter_grant(hub.key),
+                                   counts=counts, worker=worker))
     if first:
         _print_addresses(out, host, server.port, hub.key, public_urls, workers, state_url, limit)
         if show:

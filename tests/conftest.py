@@ -39,6 +39,8 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 
+from tests.services import stop_process
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -292,13 +294,7 @@ class ViewerServer:
     def stop(self):
         if self in RUNNING_SERVERS:
             RUNNING_SERVERS.remove(self)
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        stop_process(self.proc)
         self._reader.join(5)
 
 

@@ -5,9 +5,10 @@ sessions one process holds.
    followers are websocket clients that opened ``?follow=1`` as a browser does (page, token,
    ``/ws``, PULL-DOC, ``document_ready``) and then read every message.  The time from the
    click to the first document patch at the *last* follower, p50 and p95 over the steps:
-   with one process and the in-process hub (its followers arriving over two minutes), and with ``--workers 2`` (two processes on one
-   port) sharing a Redis started for the run.  The server's CPU time per step is reported
-   beside it: it is the floor under the latency on two cores.
+   with one process and the in-process hub (its followers arriving over two minutes), and
+   with ``--workers 2`` (two processes on one port) sharing a Redis started for the run.
+   The server's CPU time per step is reported beside it: it is the floor under the latency
+   on two cores.
 2. Sessions held at once by ``--workers 2``: websocket sessions opened in batches and kept
    open; how many got their scene, how long all took, and the servers' memory per extra
    session.
@@ -34,8 +35,8 @@ from pathlib import Path
 
 from benchmarks.bench_sessions import (
     MB,
-    _chromium_cpu_s,
     TOKEN_PATTERN,
+    _chromium_cpu_s,
     _document_ready_patch,
     _launch_browser,
     _new_page,

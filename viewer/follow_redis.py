@@ -148,12 +148,10 @@ class RedisPresenterHub(HubBase, RedisLink):
     def publish(self, session: int, view: Any) -> bool:
         """The presenter's view changed: keep it, tell this process's followers, send it to
         the others.  Ignored (False) from any session but the presenter's."""
-        if not self.is_presenter(session):
-            return False
-        wire = encode_view(view)
         with self._lock:
             if not self.is_presenter(session):
                 return False
+            wire = encode_view(view)
             self._view = view
             self._view_text = json.dumps(wire, sort_keys=True)
             self._pending_view = wire

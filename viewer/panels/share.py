@@ -10,12 +10,14 @@ The section (heading, link box, "Save PNG of the view") is one browser component
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import panel as pn
 import param
 
 from viewer.page_parts import PagePart
 from viewer.panels.base import APP_CSS, BUTTON_CSS
-from viewer.state import LINK_PARAMS, ViewState, to_search
+from viewer.state import LINK_PARAMS, ViewState, to_query, to_search
 
 #: The address bar follows the view once it has been still this long (ms).
 URL_DEBOUNCE_MS = 400
@@ -125,7 +127,7 @@ class ShareBox(pn.viewable.Viewer):
         state = self.session.state
         snapshot = state.snapshot()
         if state.following:
-            search = to_search(ViewState(level=snapshot.level)).replace("?", "?follow=1&", 1) or "?follow=1"
+            search = "?" + urlencode({"follow": "1", **to_query(ViewState(level=snapshot.level))})
             self.link.label = "Link to follow the class"
         else:
             search = to_search(snapshot, self.link_base(snapshot))

@@ -144,7 +144,8 @@ def serve(host: str = "127.0.0.1", port: int = 5006, content_dirs: Sequence[str]
     ``workers`` processes share the port (``state_url``, a Redis URL, is then required);
     ``max_sessions`` readers at once in all (the default from
     :func:`viewer.serve.gate.default_max_sessions`), counted across the workers
-    (:class:`viewer.serve.gate.SessionCounts`); past it a reader gets the "class is full" page.  ``public_urls``: where readers reach this server
+    (:class:`viewer.serve.gate.SessionCounts`); past it a reader gets the "class is full"
+    page.  ``public_urls``: where readers reach this server
     through a proxy (printed, allowed as websocket origins, used for the links).
     """
     from viewer import follow

@@ -7,26 +7,34 @@
    request, session, websocket, document, the layout its window gets, the 3D view's scene)
    as websocket clients that pull the whole document; the server process's CPU time per
    reader.  This is what the classroom benchmark's "server CPU per session" measured.
+3. Panel's own floor, served the same way: a page with one text pane, and one with as many
+   small browser components as the viewer's page has (``benchmarks/floor_app.py``).  What a
+   session of any Panel page costs on this machine, before the viewer adds its own work.
 
     python -m benchmarks.bench_session_cost
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 SESSIONS = 12
 SERVED = 12
 
 
-def one_session() -> tuple[float, int, int]:
-    """(CPU seconds, models, document bytes) for one session's page."""
+def one_session() -> tuple[float, int, int, int]:
+    """(CPU seconds, models, document bytes, browser components) for one session's page."""
     import panel as pn
     from bokeh.document import Document
     from bokeh.model import Model
+    from panel.models.esm import ReactiveESM
 
     from viewer.app import HipViewerApp
 
@@ -39,13 +47,14 @@ def one_session() -> tuple[float, int, int]:
         doc.add_root(root)
         cpu = time.process_time() - t0
         models = len(list(doc.select({"type": Model})))
+        components = len(list(doc.select({"type": ReactiveESM})))
         rep = doc.to_json()
         content = getattr(rep, "content", rep)
         buffers = getattr(rep, "buffers", None) or []
         size = len(json.dumps(content, default=str)) + sum(len(getattr(b, "data", b"")) for b in buffers)
     finally:
         pn.state.curdoc = None
-    return cpu, models, size
+    return cpu, models, size, components
 
 
 def served_cpu_per_session() -> float:
@@ -78,6 +87,70 @@ def served_cpu_per_session() -> float:
         server.stop()
 
 
+async def _pull_page(url: str) -> None:
+    """One reader of a plain Panel page: page request, websocket, the whole document, close."""
+    from bokeh.protocol import Protocol
+    from bokeh.protocol.receiver import Receiver
+    from tornado.httpclient import AsyncHTTPClient
+    from tornado.websocket import websocket_connect
+
+    from benchmarks.bench_sessions import TOKEN_PATTERN
+
+    html = (await AsyncHTTPClient().fetch(url, request_timeout=30)).body.decode("utf-8", "replace")
+    token = TOKEN_PATTERN.search(html).group(1)
+    base = url.split("?")[0].replace("http://", "ws://")
+    conn = await websocket_connect(f"{base}/ws", subprotocols=["bokeh", token], connect_timeout=30)
+    protocol = Protocol()
+    receiver = Receiver(protocol)
+
+    async def next_message():
+        while True:
+            message = await receiver.consume(await asyncio.wait_for(conn.read_message(), 30))
+            if message is not None:
+                return message
+
+    await next_message()  # ACK
+    request = protocol.create("PULL-DOC-REQ")
+    for part in (request.header_json, request.metadata_json, request.content_json):
+        await conn.write_message(part)
+    while (await next_message()).msgtype != "PULL-DOC-REPLY":
+        pass
+    conn.close()
+
+
+def floor_cpu_per_session(components: tuple[int, ...]) -> dict[int, float]:
+    """Server CPU seconds per reader of ``benchmarks/floor_app.py`` with each number of
+    components, readers opened one after another on one ``panel serve`` process."""
+    import psutil
+
+    from tests.services import free_port, stop_process, wait_port
+
+    port = free_port()
+    app = Path(__file__).with_name("floor_app.py")
+    proc = subprocess.Popen([sys.executable, "-m", "panel", "serve", str(app), "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    try:
+        wait_port(port, timeout=60)
+        process = psutil.Process(proc.pid)
+        result = {}
+        for n in components:
+            url = f"http://127.0.0.1:{port}/floor_app?n={n}"
+
+            async def readers(count: int) -> None:
+                for _ in range(count):
+                    await _pull_page(url)
+
+            asyncio.run(readers(3))  # warm
+            time.sleep(2)
+            cpu0 = sum(process.cpu_times()[:2])
+            asyncio.run(readers(SERVED))
+            time.sleep(3)
+            result[n] = (sum(process.cpu_times()[:2]) - cpu0) / SERVED
+        return result
+    finally:
+        stop_process(proc)
+
+
 def rows() -> list[dict]:
     from viewer.app import HipViewerApp  # noqa: F401  (imports first, as a running server has them)
 
@@ -99,6 +172,17 @@ def rows() -> list[dict]:
          "goal": "as few as possible"},
         {"benchmark": "One session: its document's models as JSON (meshes included)",
          "value": round(samples[-1][2] / 1024), "unit": "kB", "goal": "(informative)"},
+    ] + floor_rows(samples[-1][3])
+
+
+def floor_rows(components: int) -> list[dict]:
+    floor = floor_cpu_per_session((0, components))
+    return [
+        {"benchmark": "Panel's floor: a page with one text pane, served end to end: server CPU",
+         "value": round(floor[0] * 1000), "unit": "ms", "goal": "(informative)"},
+        {"benchmark": f"Panel's floor: a page with {components} small browser components (as many as "
+                      "the viewer's page has), served end to end: server CPU",
+         "value": round(floor[components] * 1000), "unit": "ms", "goal": "(informative)"},
     ]
 
 

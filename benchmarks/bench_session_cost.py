@@ -136,7 +136,7 @@ def floor_cpu_per_session(components: tuple[int, ...]) -> dict[int, float]:
         for n in components:
             url = f"http://127.0.0.1:{port}/floor_app?n={n}"
 
-            async def readers(count: int) -> None:
+            async def readers(count: int, url: str = url) -> None:
                 for _ in range(count):
                     await _pull_page(url)
 

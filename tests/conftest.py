@@ -149,6 +149,16 @@ def scene_box(page) -> dict | None:
     return best
 
 
+def posture_thumb(page, name: str) -> tuple[float, float]:
+    """The centre of the ``name`` posture slider's thumb (a native range input, whose thumb
+    Chromium draws 16 px wide), where a reader puts the mouse or a finger to drag it."""
+    slider = page.locator(f".posture-{name} input[type=range]")
+    box = slider.bounding_box()
+    value, lo, hi = slider.evaluate("(e) => [Number(e.value), Number(e.min), Number(e.max)]")
+    thumb = 16
+    return box["x"] + thumb / 2 + (value - lo) / (hi - lo) * (box["width"] - thumb), box["y"] + box["height"] / 2
+
+
 def scene_png(page, box: dict | None = None) -> bytes:
     """PNG of the 3D view as it is on screen (the page region under the largest canvas, or
     under ``box``).

@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import canvas_nonblank_fraction, decode_png, drag, save_shot, scene_png, wait_for_scene
+from tests.conftest import (canvas_nonblank_fraction, decode_png, drag, posture_thumb, save_shot, scene_png,
+                            wait_for_scene)
 
 pytestmark = pytest.mark.browser
 
@@ -242,9 +243,7 @@ def test_dragging_the_flexion_slider_moves_the_muscles_live(page, viewer_url):
     action = page.locator(".card-region .posture-action")
     expect(action).to_contain_text("neutral posture")
 
-    handle = page.locator(".posture-flexion .noUi-handle")
-    box = handle.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    x, y = posture_thumb(page, "flexion")
     page.mouse.move(x, y)
     page.mouse.down()
     page.mouse.move(x + 90, y, steps=12)

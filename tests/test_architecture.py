@@ -119,7 +119,7 @@ def test_every_view_is_built_from_a_session_alone():
     following = Following(session)
     ClassroomControls(following), FollowBanner(following)
     assert structures.select.value == "gmed_middle" and level.buttons.value == "lay"
-    assert posture.sliders["flexion"].value == 30 and layers.table.hidden == ["gmax"]
+    assert posture.value("flexion") == 30 and layers.table.hidden == ["gmax"]
     assert camera.current == "lateral"
     assert "Gluteus medius" in card.html and not notice.alert.visible
     assert "sel=gmed_middle" in share.address.search
@@ -132,4 +132,4 @@ def test_every_view_is_built_from_a_session_alone():
     state.hidden = frozenset()
     assert layers.table.hidden == []
     state.flexion = 0.0
-    assert posture.sliders["flexion"].value == 0 and session.model.flexion == 0
+    assert posture.value("flexion") == 0 and session.model.flexion == 0

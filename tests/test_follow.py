@@ -7,7 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import canvas_nonblank_fraction, new_guarded_page, save_shot, scene_png, wait_for_scene
+from tests.conftest import (canvas_nonblank_fraction, new_guarded_page, posture_thumb, save_shot, scene_png,
+                            wait_for_scene)
 from tests.test_app_browser import changed_fraction, query_of
 from viewer.follow import PresenterHub, follower_url, presenter_url
 
@@ -95,9 +96,7 @@ def open_view(page, url):
 
 
 def drag_slider(page, name: str, dx: float):
-    handle = page.locator(f".posture-{name} .noUi-handle")
-    box = handle.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    x, y = posture_thumb(page, name)
     page.mouse.move(x, y)
     page.mouse.down()
     page.mouse.move(x + dx, y, steps=8)

@@ -226,7 +226,7 @@ def test_walk_the_sidebar_cameras_layers_levels_and_png(page, viewer_url, page_g
     toggle.uncheck()
     quiet(page)
     toggle.check()
-    page.locator(".posture-flexion .noUi-handle").focus()
+    page.locator(".posture-flexion input").focus()
     page.keyboard.press("PageUp")
     quiet(page, 800)
     expect(card_title(page)).to_have_text("Gluteus medius, middle fibres")

@@ -157,7 +157,7 @@ def test_an_action_question_offers_to_show_its_posture(make_app):
     panel.answer(panel.quiz.current().answer)
     assert panel.posture_button.visible and panel.posture_button.label == "Show the hip at 90° of flexion"
     panel._on_posture()
-    assert app.model.flexion == 90 and app.posture.sliders["flexion"].value == 90
+    assert app.model.flexion == 90 and app.posture.value("flexion") == 90
     panel._show_current()
     assert not panel.posture_button.visible
 

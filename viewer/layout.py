@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import panel as pn
 
 from viewer.classroom.following import KeyClaim
-from viewer.classroom.presentation import KeyListener
+from viewer.classroom.stage import KeyListener, PageHeader
 from viewer.classroom.quiz_parts import ProgressStore
 from viewer.page_parts import parts_component
 from viewer.panels.access import AccessibleNames
@@ -43,10 +43,13 @@ class Page:
     fit: object = None  # fit(width, height): size the composition to the window
 
 
-def header_html(short: bool = False) -> pn.pane.HTML:
+def page_header(app, short: bool = False) -> PageHeader:
+    """The title (and, unless ``short``, the tagline) and the "Presentation mode" button, as
+    one component."""
     tagline = "" if short else "<p>Turn the model, click a structure, read its card.</p>"
-    return pn.pane.HTML(f'<header class="app-header"><h1>{TITLE}</h1>{tagline}</header>',
-                        sizing_mode="stretch_width", stylesheets=[APP_CSS])
+    return PageHeader(heading=f'<header class="app-header"><h1>{TITLE}</h1>{tagline}</header>',
+                         on_action=app.presenter.action, css_classes=["present-entry"],
+                         sizing_mode="stretch_width", margin=0)
 
 
 def controls(app, **params) -> pn.Column:
@@ -96,7 +99,7 @@ def _presentation_hides(app, chrome) -> None:
 
 def desktop(app) -> Page:
     """Desktop and projector: sidebar | 3D view | side tabs, a header above."""
-    header = pn.Row(header_html(), app.presenter.button, sizing_mode="stretch_width", margin=0)
+    header = page_header(app)
     sidebar = controls(app, width=340, scroll=True, sizing_mode="stretch_height",
                        styles={"background": "#f4f1ea", "border-right": "1px solid #d9d2c3"})
     tabs = side_tabs(app, width=430, sizing_mode="stretch_height")
@@ -111,7 +114,7 @@ def tablet(app) -> Page:
     """Tablet, and a phone on its side: the 3D view | the side tabs, the controls in a tab; a
     short header above.  The tabs take at most 45 % of a narrow window's width, and the page
     no more than the window's height (a phone on its side is under 400 px tall)."""
-    header = pn.Row(header_html(short=True), app.presenter.button, sizing_mode="stretch_width", margin=0)
+    header = page_header(app, short=True)
     tabs = side_tabs(app, with_controls=True, width=380, sizing_mode="stretch_height")
     main = pn.Row(app.scene, tabs, app.presenter.stage, sizing_mode="stretch_both")
     root = pn.Column(header, main, sizing_mode="stretch_both", min_height=560)

@@ -1,8 +1,8 @@
 """Layers: show, hide and fade each part of the model; colour by fibre group; isolate.
 
-All the rows are one browser component (:class:`LayerTable`) of native, labelled inputs: a
-session costs one model for the whole panel instead of three per layer, and each checkbox and
-slider carries its own accessible name.
+The heading and all the rows are one browser component (:class:`LayerTable`) of native,
+labelled inputs: a session costs one model for the whole section instead of a card and three
+per layer, and each checkbox and slider carries its own accessible name.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from viewer.state import LAYER_LABELS, LAYERS
 
 
 class LayerTable(pn.custom.JSComponent):
-    """A row per layer (shown, opacity) plus the two display switches, synced both ways."""
+    """A "Layers" heading, a row per layer (shown, opacity) and the display switches, synced
+    both ways."""
 
     rows = param.List(default=[], doc="[[layer id, label], ...]")
     hidden = param.List(default=[], doc="hidden layer ids")
@@ -26,6 +27,10 @@ class LayerTable(pn.custom.JSComponent):
 
     _esm = """
     export function render({ model, el }) {
+      const heading = document.createElement('h2')
+      heading.className = 'side-h'
+      heading.textContent = 'Layers'
+      el.append(heading)
       const box = document.createElement('div')
       box.className = 'layer-table'
       const rows = {}
@@ -107,7 +112,7 @@ class LayerControls(pn.viewable.Viewer):
         super().__init__(**params)
         self.state = state = session.state
         self.table = LayerTable(rows=[[layer, LAYER_LABELS[layer]] for layer in LAYERS],
-                                sizing_mode="stretch_width", css_classes=["layer-table-pane"])
+                                sizing_mode="stretch_width", css_classes=["layer-table-pane"], margin=(0, 5))
         self._show()
         self.table.param.watch(self._on_table, ["hidden", "opacity", "colour_by_group", "isolate", "labels"])
         state.param.watch(lambda *e: self._show(), ["hidden", "opacity", "colour_by_group", "isolate", "labels"])
@@ -127,4 +132,4 @@ class LayerControls(pn.viewable.Viewer):
                                 isolate=bool(table.isolate), labels=bool(table.labels))
 
     def __panel__(self):
-        return pn.Card(self.table, title="Layers", collapsed=False, sizing_mode="stretch_width")
+        return self.table

@@ -133,3 +133,17 @@ def test_every_view_is_built_from_a_session_alone():
     assert layers.table.hidden == []
     state.flexion = 0.0
     assert posture.value("flexion") == 0 and session.model.flexion == 0
+
+
+def test_the_posture_sliders_hold_the_hip_to_its_ranges():
+    """A value a page sends past a slider's end moves the hip to that end; one that is not a
+    number leaves the angle as it was (a native slider sends neither; a forged message may)."""
+    from viewer.panels.posture import PostureControls
+    from viewer.session import Session
+
+    session = Session(query={"flex": "30"})
+    posture = PostureControls(session)
+    posture.box.param.update(flexion=500.0, rotation=float("nan"))
+    posture._apply()  # what the 60 ms pause then does in a served page
+    assert session.state.flexion == 120.0 and session.state.rotation == 0.0
+    assert posture.value("flexion") == 120.0 and posture.value("rotation") == 0.0

@@ -48,8 +48,8 @@ def page_header(app, short: bool = False) -> PageHeader:
     one component."""
     tagline = "" if short else "<p>Turn the model, click a structure, read its card.</p>"
     return PageHeader(heading=f'<header class="app-header"><h1>{TITLE}</h1>{tagline}</header>',
-                         on_action=app.presenter.action, css_classes=["present-entry"],
-                         sizing_mode="stretch_width", margin=0)
+                      on_action=app.presenter.action, css_classes=["present-entry"],
+                      sizing_mode="stretch_width", margin=0)
 
 
 def controls(app, **params) -> pn.Column:

@@ -21,7 +21,7 @@ import panel as pn
 import param
 
 from viewer.page_parts import PagePart
-from viewer.panels.base import APP_CSS
+from viewer.panels.base import APP_CSS, ActionMessages
 
 HERE = Path(__file__).parent
 TOUR_CSS = (HERE / "tour.css").read_text(encoding="utf-8")
@@ -43,19 +43,7 @@ function askFullscreen() {
 """
 
 
-class _ActionMessages:
-    """A component whose page sends ``{"action": name}`` messages, handed to ``on_action``."""
-
-    def __init__(self, on_action=None, **params):
-        super().__init__(**params)
-        self._on_action = on_action
-
-    def _handle_msg(self, data):
-        if self._on_action is not None and isinstance(data, dict) and isinstance(data.get("action"), str):
-            self._on_action(data["action"])
-
-
-class TourStage(_ActionMessages, pn.custom.JSComponent):
+class TourStage(ActionMessages, pn.custom.JSComponent):
     """One tour step as the reader sees it; buttons report ``{"action": ...}`` messages."""
 
     variant = param.Selector(default="tab", objects=["tab", "stage"])
@@ -130,7 +118,7 @@ class TourStage(_ActionMessages, pn.custom.JSComponent):
     _stylesheets = [TOUR_CSS]
 
 
-class PresentButton(_ActionMessages, pn.custom.JSComponent):
+class PresentButton(ActionMessages, pn.custom.JSComponent):
     """The page's "Presentation mode" button; with ``heading`` (the page's header, HTML), the
     header and the button in one row, as one component."""
 

@@ -10,6 +10,19 @@ import panel as pn
 APP_CSS = (Path(__file__).parent.parent / "static" / "app.css").read_text(encoding="utf-8")
 
 
+class ActionMessages:
+    """Mixed into a browser component whose page sends ``{"action": name}`` messages: each is
+    handed to ``on_action(name)``."""
+
+    def __init__(self, on_action=None, **params):
+        super().__init__(**params)
+        self._on_action = on_action
+
+    def _handle_msg(self, data):
+        if self._on_action is not None and isinstance(data, dict) and isinstance(data.get("action"), str):
+            self._on_action(data["action"])
+
+
 def heading(text: str) -> pn.pane.HTML:
     """A sidebar section heading (an ``h2``, so screen readers can jump between sections)."""
     return pn.pane.HTML(f"<h2 class='side-h'>{text}</h2>", stylesheets=[APP_CSS], margin=(0, 5))

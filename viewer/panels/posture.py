@@ -9,11 +9,13 @@ arrow keys, Page Up/Down and Home/End, and dragged by a finger on a touch screen
 
 from __future__ import annotations
 
+import math
+
 import panel as pn
 import param
 
 from meshes.frame import POSTURE_RANGES
-from viewer.panels.base import APP_CSS, BUTTON_CSS
+from viewer.panels.base import APP_CSS, BUTTON_CSS, ActionMessages
 from viewer.state import POSTURE_PARAMS
 
 #: A dragged slider moves the hip at most this often (ms), in the page and again in Python
@@ -27,7 +29,7 @@ LABELS = {
 }
 
 
-class PostureBox(pn.custom.JSComponent):
+class PostureBox(ActionMessages, pn.custom.JSComponent):
     """A "Posture" heading, one labelled slider per angle (``flexion``, ``adduction``,
     ``rotation``, degrees) and a "Neutral posture" button, reported as ``{"action":
     "neutral"}``.  Each slider's row has the CSS class ``posture-NAME``."""
@@ -44,7 +46,6 @@ class PostureBox(pn.custom.JSComponent):
       heading.className = 'side-h'
       heading.textContent = 'Posture'
       el.append(heading)
-      const inputs = {}
       const shown = (v) => String(Math.round(Number(v)))
       for (const [name, label, lo, hi] of model.sliders) {
         const row = document.createElement('div')
@@ -89,7 +90,6 @@ class PostureBox(pn.custom.JSComponent):
           value.textContent = shown(input.value)
         }
         model.on(name, draw)
-        inputs[name] = input
         row.append(top, input)
         el.append(row)
       }
@@ -112,14 +112,6 @@ class PostureBox(pn.custom.JSComponent):
     .posture-neutral { margin: 0 0 5px; }
     """]
 
-    def __init__(self, on_action=None, **params):
-        super().__init__(**params)
-        self._on_action = on_action
-
-    def _handle_msg(self, data):
-        if self._on_action is not None and isinstance(data, dict) and data.get("action") == "neutral":
-            self._on_action("neutral")
-
 
 class PostureControls(pn.viewable.Viewer):
     """Three sliders bound to the state's posture (a drag is applied at most every 60 ms)."""
@@ -132,7 +124,7 @@ class PostureControls(pn.viewable.Viewer):
         self._showing = False
         self.box = PostureBox(
             sliders=[[name, LABELS[name], *POSTURE_RANGES[name]] for name in POSTURE_PARAMS],
-            on_action=lambda action: self._neutral(), sizing_mode="stretch_width", margin=(0, 5),
+            on_action=self._on_action, sizing_mode="stretch_width", margin=(0, 5),
             **{name: float(getattr(state, name)) for name in POSTURE_PARAMS})
         self.box.param.watch(self._on_slider, list(POSTURE_PARAMS))
         state.param.watch(lambda *e: self._show(), list(POSTURE_PARAMS))
@@ -155,10 +147,20 @@ class PostureControls(pn.viewable.Viewer):
         self.session.later(POSTURE_THROTTLE_MS, self._apply)
 
     def _apply(self) -> None:
+        """The sliders' angles, each held to its range, become the state's posture (a value
+        that is not a finite number, which no slider sends, leaves its angle as it was)."""
         self._pending = False
-        lo_hi = POSTURE_RANGES
-        self.session.state.param.update(**{
-            name: min(max(self.value(name), lo_hi[name][0]), lo_hi[name][1]) for name in POSTURE_PARAMS})
+        state = self.session.state
+        angles = {}
+        for name in POSTURE_PARAMS:
+            lo, hi = POSTURE_RANGES[name]
+            value = self.value(name)
+            angles[name] = min(max(value, lo), hi) if math.isfinite(value) else float(getattr(state, name))
+        state.param.update(**angles)
+
+    def _on_action(self, action: str) -> None:
+        if action == "neutral":
+            self._neutral()
 
     def _neutral(self) -> None:
         self.session.state.param.update(flexion=0.0, adduction=0.0, rotation=0.0, pelvic_drop=0.0)

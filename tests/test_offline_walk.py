@@ -226,9 +226,13 @@ def test_walk_the_sidebar_cameras_layers_levels_and_png(page, viewer_url, page_g
     toggle.uncheck()
     quiet(page)
     toggle.check()
-    page.locator(".posture-flexion input").focus()
-    page.keyboard.press("PageUp")
-    quiet(page, 800)
+    sliders = page.locator(".posture-row input[type=range]")  # every posture slider moves the hip
+    assert sliders.count() == 3
+    for i in range(sliders.count()):
+        sliders.nth(i).focus()
+        page.keyboard.press("PageUp")
+        quiet(page, 500)
+    quiet(page, 300)
     expect(card_title(page)).to_have_text("Gluteus medius, middle fibres")
     assert scene_box(page) is not None
     save_shot(page, "walk-sidebar-done")
